@@ -1,0 +1,1 @@
+"""Between Sessions: therapeutic homework between therapy sessions."""

@@ -1,0 +1,62 @@
+"""Writing audit events. Actions and policy helpers call `record`; nothing else writes the table.
+
+An event names objects by type and id only: never a name, a note or a contact detail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.http import HttpRequest
+from ipware import get_client_ip
+
+from between.accounts.models import AuditEvent, User
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    ip, _routable = get_client_ip(request, proxy_count=settings.PROXY_COUNT or None)
+    return ip
+
+
+def record(
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    request: HttpRequest | None = None,
+    outcome: str = "ok",
+    client_id: int | None = None,
+    program_id: int | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    detail: str = "",
+) -> AuditEvent:
+    """Append one audit event. `detail` is a short code (e.g. changed field names), never PHI."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        client_id = client_id if client_id is not None else _client_id_of(obj)
+        program_id = program_id if program_id is not None else getattr(obj, "program_id", None)
+    return AuditEvent.objects.create(
+        actor=actor if isinstance(actor, User) and actor.pk else None,
+        action=action,
+        outcome=outcome,
+        object_type=object_type,
+        object_id=str(object_id),
+        client_id=client_id,
+        program_id=program_id,
+        ip_address=client_ip(request),
+        path=(request.path[:200] if request is not None else ""),
+        detail=detail[:200],
+    )
+
+
+def _client_id_of(obj: models.Model) -> int | None:
+    if obj._meta.label_lower == "clinic.client":
+        return int(obj.pk)
+    value = getattr(obj, "client_id", None)
+    return int(value) if value is not None else None

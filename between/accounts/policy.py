@@ -1,0 +1,184 @@
+"""Who may see and change what. Every view and API endpoint starts here.
+
+Two kinds of helpers:
+- scoping querysets (`visible_clients(user)`, `visible_programs(user)`, ...) that list only what
+  the user may see;
+- `get_*_for(user, id, request=..., write=False)` that return one object or raise Http404 (never
+  403: an outsider must not learn that a record exists), leaving an audit event either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from between.accounts import audit
+from between.accounts.models import STAFF_ROLES, AuditAction, Membership, Role, User
+from between.clinic.models import Client, Program, Session
+
+# Roles that may change client records (sessions, notes; later homework).
+WRITE_ROLES = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    """The set of roles the user holds in any program (cached on the user for the request)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_between_roles", None)
+    if cached is None:
+        cached = frozenset(Membership.objects.filter(user=user).values_list("role", flat=True))
+        user._between_roles = cached
+    return cached
+
+
+def is_staff_member(user: Any) -> bool:
+    return bool(roles_of(user) & STAFF_ROLES)
+
+
+def is_family(user: Any) -> bool:
+    return Role.FAMILY in roles_of(user)
+
+
+def program_ids_for(user: Any, *roles: str, record_access: bool = False) -> QuerySet[Membership]:
+    """Program ids where the user holds one of `roles` (a subquery, not a list)."""
+    memberships = Membership.objects.filter(user_id=getattr(user, "pk", None), role__in=roles)
+    if record_access:
+        memberships = memberships.filter(has_record_access=True)
+    return memberships.values("program_id")
+
+
+def visible_programs(user: Any) -> QuerySet[Program]:
+    """Programs the user has any staff role in."""
+    if not roles_of(user):
+        return Program.objects.none()
+    return Program.objects.filter(
+        id__in=program_ids_for(user, *STAFF_ROLES), is_active=True
+    ).distinct()
+
+
+def _staff_records(user: Any, *, include_analyst: bool) -> Q:
+    """The client records a user's staff roles open (see `visible_clients`)."""
+    roles = roles_of(user)
+    q = Q(pk__in=[])
+    if Role.CLINICIAN in roles:
+        has_session = Exists(Session.objects.filter(client=OuterRef("pk"), clinician=user))
+        q |= Q(program_id__in=program_ids_for(user, Role.CLINICIAN)) & (
+            Q(primary_clinician=user) | has_session
+        )
+    if Role.SUPERVISOR in roles:
+        q |= Q(program_id__in=program_ids_for(user, Role.SUPERVISOR))
+    if include_analyst and Role.ANALYST in roles:
+        q |= Q(program_id__in=program_ids_for(user, Role.ANALYST, record_access=True))
+    return q
+
+
+def visible_clients(user: Any) -> QuerySet[Client]:
+    """Clients the user may see at all.
+
+    - clinician: own caseload (primary clinician, or a session with them) in programs where
+      they are a clinician;
+    - supervisor: every client of their programs;
+    - analyst: clients of programs where record-level access was granted;
+    - family: the children linked to their caregiver account (assignments only, never notes);
+    - reviewer, trainer, admin: none here (reviewers get sampled records through audits).
+    """
+    if not roles_of(user):
+        return Client.objects.none()
+    q = _staff_records(user, include_analyst=True)
+    if is_family(user):
+        family = Client.objects.filter(caregivers__user=user).values("pk")
+        q |= Q(pk__in=family)
+    return Client.objects.filter(q)
+
+
+def staff_visible_clients(user: Any) -> QuerySet[Client]:
+    """Clients whose clinical record (sessions, notes) the user's staff roles may open."""
+    if not roles_of(user) & STAFF_ROLES:
+        return Client.objects.none()
+    return Client.objects.filter(_staff_records(user, include_analyst=True))
+
+
+def writable_clients(user: Any) -> QuerySet[Client]:
+    """Clients whose record the user may change: clinicians and supervisors only."""
+    if not roles_of(user) & WRITE_ROLES:
+        return Client.objects.none()
+    return Client.objects.filter(_staff_records(user, include_analyst=False))
+
+
+def visible_sessions(user: Any) -> QuerySet[Session]:
+    """Sessions (with their notes) of records the user's staff roles may open."""
+    return Session.objects.filter(client__in=staff_visible_clients(user).values("pk"))
+
+
+def visible_staff(user: Any) -> QuerySet[User]:
+    """Staff of the programs the user supervises, trains or administers."""
+    programs = program_ids_for(user, Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__program_id__in=programs,
+            memberships__role__in=STAFF_ROLES,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def get_client_for(
+    user: Any, client_id: int, *, request: HttpRequest | None = None, write: bool = False
+) -> Client:
+    """The client, if the user may open it (or change it, with write=True); else 404.
+
+    Either way leaves an audit event: a view of the record, or a denied attempt.
+    """
+    clients = writable_clients(user) if write else staff_visible_clients(user)
+    client = clients.filter(pk=client_id).select_related("program", "primary_clinician").first()
+    if client is None:
+        audit.record(
+            user,
+            AuditAction.DENY,
+            request=request,
+            outcome="denied",
+            object_type="clinic.client",
+            object_id=client_id,
+            client_id=client_id if Client.objects.filter(pk=client_id).exists() else None,
+            detail="write" if write else "read",
+        )
+        raise Http404("No such client.")
+    if not write:
+        audit.record(user, AuditAction.VIEW, client, request=request)
+    return client
+
+
+def get_program_for(user: Any, program_id: int, *, request: HttpRequest | None = None) -> Program:
+    program = visible_programs(user).filter(pk=program_id).first()
+    if program is None:
+        audit.record(
+            user,
+            AuditAction.DENY,
+            request=request,
+            outcome="denied",
+            object_type="clinic.program",
+            object_id=program_id,
+        )
+        raise Http404("No such program.")
+    audit.record(user, AuditAction.VIEW, program, request=request, program_id=program.pk)
+    return program
+
+
+def has_role_in(user: Any, program_id: int, *roles: str) -> bool:
+    return Membership.objects.filter(
+        user_id=user.pk, program_id=program_id, role__in=roles
+    ).exists()
+
+
+def record_program_ids(user: Any) -> set[int]:
+    """Programs where the user may see exact counts: those whose records they may open as a
+    whole (supervisors, analysts granted record access). Elsewhere small cells are suppressed."""
+    return set(
+        Membership.objects.filter(user_id=getattr(user, "pk", None))
+        .filter(Q(role=Role.SUPERVISOR) | Q(role=Role.ANALYST, has_record_access=True))
+        .values_list("program_id", flat=True)
+    )

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+
+from between.stats.disclosure import suppress
+
+register = template.Library()
+
+
+@register.filter
+def small_cell(count: int | None) -> str:
+    """Show an aggregate count with small cells (1–10 by default) suppressed."""
+    return suppress(int(count or 0), settings.SMALL_CELL_MAX)

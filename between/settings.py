@@ -1,0 +1,227 @@
+"""The one settings module. Everything that differs between machines comes from the environment
+(see the configuration table in README.md); production mode refuses to start when it is unsafe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from between.environment import env_bool, env_int, env_list, env_secret, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("BETWEEN_VAR_DIR", str(PACKAGE_DIR.parent / "var")))
+
+MODE = env_str("BETWEEN_MODE", "development")
+if MODE not in {"development", "production"}:
+    raise ImproperlyConfigured(f"BETWEEN_MODE must be development or production, not {MODE!r}")
+PRODUCTION = MODE == "production"
+
+_DEV_SECRET = "development-only-secret-key-never-use-in-production-" + "x" * 20
+
+
+def _required(name: str, value: str) -> str:
+    if PRODUCTION and not value:
+        raise ImproperlyConfigured(f"{name} must be set when BETWEEN_MODE=production")
+    return value
+
+
+SECRET_KEY = _required("BETWEEN_SECRET_KEY", env_secret("BETWEEN_SECRET_KEY")) or _DEV_SECRET
+if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured("BETWEEN_SECRET_KEY must be at least 50 varied characters")
+
+DEBUG = env_bool("BETWEEN_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("BETWEEN_DEBUG must be false when BETWEEN_MODE=production")
+
+ALLOWED_HOSTS = env_list(
+    "BETWEEN_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("BETWEEN_ALLOWED_HOSTS must be set when BETWEEN_MODE=production")
+CSRF_TRUSTED_ORIGINS = env_list("BETWEEN_CSRF_TRUSTED_ORIGINS")
+
+# How many reverse proxies sit in front of the app; the client address is read from
+# X-Forwarded-For only when this is above zero (otherwise the header could be forged).
+PROXY_COUNT = env_int("BETWEEN_PROXY_COUNT", 0, minimum=0)
+
+INSTALLED_APPS = [
+    "between.accounts",
+    "between.clinic",
+    "between.synth",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "between.accounts.middleware.SessionLifetimeMiddleware",
+    "between.accounts.middleware.NoStoreMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "between.urls"
+WSGI_APPLICATION = "between.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "between.accounts.context_processors.roles",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env_secret("DATABASE_URL")
+if PRODUCTION and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL must be set when BETWEEN_MODE=production")
+if not DATABASE_URL:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL or f"sqlite:///{VAR_DIR / 'between.sqlite3'}",
+        conn_max_age=env_int("BETWEEN_DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The default DEFERRED mode loses writes to "database is locked" under concurrency:
+    # take the write lock at BEGIN, wait for it, and let readers run beside a writer (WAL).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and sessions ------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Idle time-out (checked by SessionLifetimeMiddleware on every request) and absolute lifetime.
+STAFF_IDLE_MINUTES = env_int("BETWEEN_STAFF_IDLE_MINUTES", 15, minimum=1)
+FAMILY_IDLE_MINUTES = env_int("BETWEEN_FAMILY_IDLE_MINUTES", 30, minimum=1)
+SESSION_MAX_HOURS = env_int("BETWEEN_SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "between_session"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Security headers -----------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("BETWEEN_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("BETWEEN_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("BETWEEN_HSTS_PRELOAD", True)
+    if PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No inline script or style anywhere: every page works with this policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- Language and time ----------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "between_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+USE_I18N = True
+TIME_ZONE = env_str("BETWEEN_TIME_ZONE", "America/Los_Angeles")  # the county's zone
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("BETWEEN_STATIC_ROOT", str(VAR_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# Without collectstatic (development, tests), serve straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Logging: ids only, never names, notes or contact details -------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("BETWEEN_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs a request's path on errors; our paths carry ids, never names.
+        "django.security.DisallowedHost": {"level": "ERROR"},
+    },
+}
+
+# --- Small-cell suppression for aggregates shown without record access ----------------------
+SMALL_CELL_MAX = env_int("BETWEEN_SMALL_CELL_MAX", 10, minimum=0)

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+from django.views.i18n import set_language
+
+from between.clinic import views as clinic_views
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: the app is up. Says nothing about data."""
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "Between Sessions administration"
+admin.site.site_title = "Between Sessions"
+
+urlpatterns = [
+    path("", clinic_views.home, name="home"),
+    path("accounts/", include("between.accounts.urls")),
+    path("", include("between.clinic.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
