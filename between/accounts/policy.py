@@ -41,9 +41,9 @@ def is_family(user: Any) -> bool:
     return Role.FAMILY in roles_of(user)
 
 
-def program_ids_for(user: Any, *roles: str, record_access: bool = False) -> QuerySet[Membership]:
+def program_ids_for(user: Any, *roles: str, record_access: bool = False) -> QuerySet[Any, Any]:
     """Program ids where the user holds one of `roles` (a subquery, not a list)."""
-    memberships = Membership.objects.filter(user_id=getattr(user, "pk", None), role__in=roles)
+    memberships = Membership.objects.filter(user_id=getattr(user, "pk", 0) or 0, role__in=roles)
     if record_access:
         memberships = memberships.filter(has_record_access=True)
     return memberships.values("program_id")
@@ -61,11 +61,11 @@ def visible_programs(user: Any) -> QuerySet[Program]:
 def _staff_records(user: Any, *, include_analyst: bool) -> Q:
     """The client records a user's staff roles open (see `visible_clients`)."""
     roles = roles_of(user)
-    q = Q(pk__in=[])
+    q: Q = Q(pk__in=[])
     if Role.CLINICIAN in roles:
         has_session = Exists(Session.objects.filter(client=OuterRef("pk"), clinician=user))
         q |= Q(program_id__in=program_ids_for(user, Role.CLINICIAN)) & (
-            Q(primary_clinician=user) | has_session
+            Q(primary_clinician=user) | Q(has_session)
         )
     if Role.SUPERVISOR in roles:
         q |= Q(program_id__in=program_ids_for(user, Role.SUPERVISOR))
@@ -178,7 +178,7 @@ def record_program_ids(user: Any) -> set[int]:
     """Programs where the user may see exact counts: those whose records they may open as a
     whole (supervisors, analysts granted record access). Elsewhere small cells are suppressed."""
     return set(
-        Membership.objects.filter(user_id=getattr(user, "pk", None))
+        Membership.objects.filter(user_id=getattr(user, "pk", 0) or 0)
         .filter(Q(role=Role.SUPERVISOR) | Q(role=Role.ANALYST, has_record_access=True))
         .values_list("program_id", flat=True)
     )

@@ -91,7 +91,7 @@ class Client(models.Model):
         on_delete=models.SET_NULL,
         related_name="caseload",
     )
-    caregivers = models.ManyToManyField(
+    caregivers: models.ManyToManyField[Caregiver, ClientCaregiver] = models.ManyToManyField(
         "Caregiver", through="ClientCaregiver", related_name="clients", blank=True
     )
     created_at = models.DateTimeField(default=timezone.now)

@@ -5,29 +5,40 @@ Thin views: authorize through accounts/policy.py, call an action, render.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Count,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from between.accounts import policy
 from between.accounts.models import Role, User
+from between.accounts.types import AuthedRequest
 from between.clinic import actions
 from between.clinic.forms import SessionForm
-from between.clinic.models import Client, ClientCaregiver, ProgressNote, Session
+from between.clinic.models import Client, ClientCaregiver, Program, ProgressNote, Session
 
 SESSIONS_PER_PAGE = 20
 
 
-def _counted(queryset: object, group: str) -> Subquery:
+def _counted(queryset: object, group: str) -> Coalesce:
     """A correlated COUNT subquery: several joined Counts would multiply rows."""
     return Coalesce(
         Subquery(
@@ -43,7 +54,7 @@ def _counted(queryset: object, group: str) -> Subquery:
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     roles = policy.roles_of(user)
     today = actions.today()
@@ -113,8 +124,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/home.html", context)
 
 
-def _program_rows(user: User, today: object) -> object:
-    since = today - timedelta(days=30)  # type: ignore[operator]
+def _program_rows(user: User, today: date) -> QuerySet[Program]:
+    since = today - timedelta(days=30)
     return (
         policy.visible_programs(user)
         .annotate(
@@ -135,7 +146,7 @@ def _program_rows(user: User, today: object) -> object:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_detail(request: AuthedRequest, client_id: int) -> HttpResponse:
     """The client's record: who they are, caregivers, sessions with notes; record a session."""
     if request.method == "POST":
         return _record_session(request, client_id)
@@ -144,7 +155,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 def _render_client(
-    request: HttpRequest, client: Client, form: SessionForm, status: int = 200
+    request: AuthedRequest, client: Client, form: SessionForm, status: int = 200
 ) -> HttpResponse:
     sessions = (
         client.sessions.select_related("clinician")
@@ -171,7 +182,7 @@ def _render_client(
     return render(request, template, context, status=status)
 
 
-def _record_session(request: HttpRequest, client_id: int) -> HttpResponse:
+def _record_session(request: AuthedRequest, client_id: int) -> HttpResponse:
     client = policy.get_client_for(request.user, client_id, request=request, write=True)
     form = SessionForm(request.POST)
     if form.is_valid():
@@ -208,11 +219,11 @@ def _add_errors(form: SessionForm, exc: ValidationError) -> None:
 
 @require_GET
 @login_required
-def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
+def program_detail(request: AuthedRequest, program_id: int) -> HttpResponse:
     """A program's clients (for those with record access) and its counts (for everyone in it)."""
     program = policy.get_program_for(request.user, program_id, request=request)
     today = actions.today()
-    rows = _program_rows(request.user, today).filter(pk=program.pk).first()  # type: ignore[attr-defined]
+    rows = _program_rows(request.user, today).filter(pk=program.pk).first()
     clients = (
         policy.staff_visible_clients(request.user)
         .filter(program=program)
