@@ -27,7 +27,6 @@ install-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/between migrate --noinput
 	$(BIN)/between synth --demo
-	$(BIN)/between collectstatic --noinput --verbosity 0
 	$(BIN)/between runserver $(HOST)
 
 test: $(VENV)/.installed-dev

@@ -10,7 +10,7 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION between_audit_append_only() RETURNS trigger AS $$
 BEGIN
-  RAISE EXCEPTION 'accounts_auditevent is append-only (% refused)', TG_OP;
+  RAISE EXCEPTION USING MESSAGE = 'accounts_auditevent is append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER accounts_auditevent_append_only
