@@ -46,19 +46,22 @@ class SessionLifetimeMiddleware:
             now = time.time()
             seen = request.session.get(SEEN_KEY)
             signed_in = request.session.setdefault(AUTH_KEY, now)
-            expired = (seen is not None and now - seen > idle_limit_seconds(request)) or (
-                now - signed_in > settings.SESSION_MAX_HOURS * 3600
-            )
-            if expired:
-                return self._expire(request)
+            if now - signed_in > settings.SESSION_MAX_HOURS * 3600:
+                return self._expire(
+                    request, _("Your sign-in reached its time limit. Please sign in again.")
+                )
+            if seen is not None and now - seen > idle_limit_seconds(request):
+                return self._expire(
+                    request, _("You were signed out after a period without activity.")
+                )
             if seen is None or now - seen >= TOUCH_EVERY_SECONDS:
                 request.session[SEEN_KEY] = now
         return self.get_response(request)
 
-    def _expire(self, request: HttpRequest) -> HttpResponse:
+    def _expire(self, request: HttpRequest, reason: str) -> HttpResponse:
         audit.record(request.user, AuditAction.SESSION_EXPIRED, request=request)
         logout(request)
-        messages.info(request, _("You were signed out after a period without activity."))
+        messages.info(request, reason)
         login = reverse(settings.LOGIN_URL)
         target = f"{login}?{urlencode({'next': request.get_full_path()})}"
         if getattr(request, "htmx", False) or request.headers.get("HX-Request"):

@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,7 +130,6 @@ def add_caregiver(
     return caregiver
 
 
-@transaction.atomic
 def record_session(
     actor: User,
     client: Client,
@@ -149,51 +148,63 @@ def record_session(
 
     A repeated submission (same key) returns the session it first made and writes nothing.
     """
+    # Checked outside the transaction, so the audit event of a refusal is not rolled back.
     _require_writer(actor, client)
-    if submission_key is not None:
-        existing = Session.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            if existing.client_id != client.pk:
-                raise ValidationError(_("This form was already used for another client."))
-            return existing
-    if occurred_on > today() and status != "scheduled":
-        raise ValidationError(
-            {"occurred_on": _("Only a scheduled session can have a date in the future.")}
+    with transaction.atomic():
+        if submission_key is not None:
+            existing = Session.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                if existing.client_id != client.pk:
+                    raise ValidationError(_("This form was already used for another client."))
+                return existing
+        if occurred_on > today() and status != "scheduled":
+            raise ValidationError(
+                {"occurred_on": _("Only a scheduled session can have a date in the future.")}
+            )
+        if status == "attended" and not (youth_attended or caregiver_attended):
+            raise ValidationError(_("An attended session needs the youth or a caregiver present."))
+        episode = client.episodes.filter(closed_on__isnull=True).order_by("-opened_on").first()
+        session = Session(
+            client=client,
+            clinician=actor,
+            program_id=client.program_id,
+            episode=episode,
+            occurred_on=occurred_on,
+            session_type=session_type,
+            status=status,
+            is_intake=is_intake,
+            youth_attended=youth_attended,
+            caregiver_attended=caregiver_attended,
+            duration_minutes=duration_minutes,
+            submission_key=submission_key,
         )
-    if status == "attended" and not (youth_attended or caregiver_attended):
-        raise ValidationError(_("An attended session needs the youth or a caregiver present."))
-    episode = client.episodes.filter(closed_on__isnull=True).order_by("-opened_on").first()
-    session = Session(
-        client=client,
-        clinician=actor,
-        program_id=client.program_id,
-        episode=episode,
-        occurred_on=occurred_on,
-        session_type=session_type,
-        status=status,
-        is_intake=is_intake,
-        youth_attended=youth_attended,
-        caregiver_attended=caregiver_attended,
-        duration_minutes=duration_minutes,
-        submission_key=submission_key,
-    )
-    session.full_clean(exclude=["submission_key"])
-    session.save()
-    audit.record(actor, AuditAction.CREATE, session)
-    if note_text.strip():
-        add_progress_note(actor, session, text=note_text)
-    return session
+        session.full_clean(exclude=["submission_key"])
+        try:
+            with transaction.atomic():
+                session.save()
+        except IntegrityError:
+            # The same form raced in twice: the first submission won.
+            existing = Session.objects.filter(submission_key=submission_key).first()
+            if submission_key is None or existing is None:
+                raise
+            return existing
+        audit.record(actor, AuditAction.CREATE, session)
+        if note_text.strip():
+            add_progress_note(actor, session, text=note_text)
+        return session
 
 
-@transaction.atomic
 def add_progress_note(
     actor: User, session: Session, *, text: str, language: str = "en"
 ) -> ProgressNote:
-    _require_writer(actor, session.client)
+    _require_writer(actor, session.client)  # outside the transaction, as in record_session
     if not text.strip():
         raise ValidationError({"text": _("The note is empty.")})
-    note = ProgressNote.objects.create(session=session, author=actor, text=text, language=language)
-    audit.record(actor, AuditAction.CREATE, note, client_id=session.client_id)
+    with transaction.atomic():
+        note = ProgressNote.objects.create(
+            session=session, author=actor, text=text, language=language
+        )
+        audit.record(actor, AuditAction.CREATE, note, client_id=session.client_id)
     return note
 
 
