@@ -50,6 +50,7 @@ PROXY_COUNT = env_int("BETWEEN_PROXY_COUNT", 0, minimum=0)
 INSTALLED_APPS = [
     "between.accounts",
     "between.clinic",
+    "between.homework",
     "between.synth",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("accounts/", include("between.accounts.urls")),
     path("", include("between.clinic.urls")),
+    path("", include("between.homework.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

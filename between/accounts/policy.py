@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest
 from between.accounts import audit
 from between.accounts.models import STAFF_ROLES, AuditAction, Membership, Role, User
 from between.clinic.models import Client, Program, Session
+from between.homework.models import Assignment
 
 # Roles that may change client records (sessions, notes; later homework).
 WRITE_ROLES = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
@@ -182,3 +183,106 @@ def record_program_ids(user: Any) -> set[int]:
         .filter(Q(role=Role.SUPERVISOR) | Q(role=Role.ANALYST, has_record_access=True))
         .values_list("program_id", flat=True)
     )
+
+
+# --- Sessions and homework ---------------------------------------------------------------------
+
+
+def get_session_for(
+    user: Any, session_id: int, *, request: HttpRequest | None = None, write: bool = False
+) -> Session:
+    """A session of a client whose record the user may open (or change); else 404, audited."""
+    clients = writable_clients(user) if write else staff_visible_clients(user)
+    session = (
+        Session.objects.filter(pk=session_id, client__in=clients.values("pk"))
+        .select_related("client", "program", "clinician")
+        .first()
+    )
+    if session is None:
+        audit.record(
+            user,
+            AuditAction.DENY,
+            request=request,
+            outcome="denied",
+            object_type="clinic.session",
+            object_id=session_id,
+            detail="write" if write else "read",
+        )
+        raise Http404("No such session.")
+    if not write:
+        audit.record(user, AuditAction.VIEW, session, request=request)
+    return session
+
+
+def visible_assignments(user: Any) -> QuerySet[Assignment]:
+    """Homework of clients the user may see; families see their own children's homework."""
+    return Assignment.objects.filter(client__in=visible_clients(user).values("pk"))
+
+
+def get_assignment_for(
+    user: Any, assignment_id: int, *, request: HttpRequest | None = None, write: bool = False
+) -> Assignment:
+    """An assignment the user may see (write=True: change, staff only); else 404, audited."""
+    scope = (
+        Assignment.objects.filter(client__in=writable_clients(user).values("pk"))
+        if write
+        else visible_assignments(user)
+    )
+    assignment = (
+        scope.filter(pk=assignment_id)
+        .select_related("client", "session", "template_version__template")
+        .first()
+    )
+    if assignment is None:
+        audit.record(
+            user,
+            AuditAction.DENY,
+            request=request,
+            outcome="denied",
+            object_type="homework.assignment",
+            object_id=assignment_id,
+            detail="write" if write else "read",
+        )
+        raise Http404("No such homework.")
+    if not write:
+        audit.record(user, AuditAction.VIEW, assignment, request=request)
+    return assignment
+
+
+def can_use_library(user: Any) -> bool:
+    """The library holds no client data: every staff role may browse it."""
+    return is_staff_member(user)
+
+
+def can_edit_library(user: Any) -> bool:
+    return Role.ADMIN in roles_of(user)
+
+
+def supervised_clinicians(user: Any) -> QuerySet[User]:
+    """Clinicians of the programs the user supervises."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__program_id__in=program_ids_for(user, Role.SUPERVISOR),
+            memberships__role=Role.CLINICIAN,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def get_supervised_clinician_for(
+    user: Any, clinician_id: int, *, request: HttpRequest | None = None
+) -> User:
+    clinician = supervised_clinicians(user).filter(pk=clinician_id).first()
+    if clinician is None:
+        audit.record(
+            user,
+            AuditAction.DENY,
+            request=request,
+            outcome="denied",
+            object_type="accounts.user",
+            object_id=clinician_id,
+        )
+        raise Http404("No such clinician.")
+    return clinician

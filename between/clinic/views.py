@@ -188,7 +188,7 @@ def _record_session(request: AuthedRequest, client_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            actions.record_session(
+            session = actions.record_session(
                 request.user,
                 client,
                 occurred_on=data["occurred_on"],
@@ -205,6 +205,9 @@ def _record_session(request: AuthedRequest, client_id: int) -> HttpResponse:
             _add_errors(form, exc)
         else:
             messages.success(request, _("Session recorded."))
+            if session.status == "attended":
+                # Straight on to the homework part of the session.
+                return redirect("homework:session-detail", session_id=session.pk)
             return redirect("clinic:client-detail", client_id=client.pk)
     return _render_client(request, client, form, status=422)
 

@@ -9,6 +9,7 @@ The admin site's own routes are covered by `test_it_keeps_the_admin_site_to_admi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,8 +17,18 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from between.accounts import actions as account_actions
+from between.clinic import actions as clinic_actions
 from between.clinic.models import ProgressNote, Session
+from between.homework import actions as homework_actions
+from between.homework.models import (
+    Assignment,
+    HomeworkTemplate,
+    NoHomework,
+    PracticeLog,
+    Review,
+)
 from tests.conftest import PASSWORD, County
+from tests.homework.factories import TEMPLATE_FIELDS
 
 PERSONAS = (
     "anonymous",
@@ -47,13 +58,77 @@ MATRIX: list[tuple[str, str, str, int, int, int, int, int, int, int, int, int]] 
     ("clinic:client-detail",  "POST", "B",  302, 404, 404, 404, 404, 404, 404, 404, 422),
     ("clinic:program-detail", "GET",  "A",  302, 200, 200, 200, 200, 200, 200, 404, 404),
     ("clinic:program-detail", "GET",  "B",  302, 404, 404, 404, 404, 404, 404, 404, 200),
+    # The homework loop: the session page and its forms (empty or refused forms write nothing).
+    ("homework:session-detail",     "GET",  "A", 302, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("homework:session-detail",     "GET",  "B", 302, 404, 404, 404, 404, 404, 404, 404, 200),
+    ("homework:review-save",        "POST", "A", 302, 422, 422, 404, 404, 404, 404, 404, 404),
+    ("homework:review-save",        "POST", "B", 302, 404, 404, 404, 404, 404, 404, 404, 422),
+    ("homework:assignment-create",  "POST", "A", 302, 422, 422, 404, 404, 404, 404, 404, 404),
+    ("homework:assignment-create",  "POST", "B", 302, 404, 404, 404, 404, 404, 404, 404, 422),
+    # Re-assigning homework in the session it was given in is refused: a redirect, no write.
+    ("homework:assignment-reassign", "POST", "A", 302, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("homework:assignment-reassign", "POST", "B", 302, 404, 404, 404, 404, 404, 404, 404, 302),
+    ("homework:no-homework-save",   "POST", "A", 302, 422, 422, 404, 404, 404, 404, 404, 404),
+    ("homework:no-homework-save",   "POST", "B", 302, 404, 404, 404, 404, 404, 404, 404, 422),
+    ("homework:handout",            "GET",  "A", 302, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("homework:handout",            "GET",  "B", 302, 404, 404, 404, 404, 404, 404, 404, 200),
+    # An empty log form: back to the timeline with the errors, nothing written.
+    ("homework:log-create",         "POST", "A", 302, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("homework:log-create",         "POST", "B", 302, 404, 404, 404, 404, 404, 404, 404, 302),
+    ("homework:client-timeline",    "GET",  "A", 302, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("homework:client-timeline",    "GET",  "B", 302, 404, 404, 404, 404, 404, 404, 404, 200),
+    ("homework:my-week",            "GET",  "-", 302, 200, 200, 404, 404, 404, 404, 404, 200),
+    ("homework:supervision",        "GET",  "-", 302, 404, 200, 404, 404, 404, 404, 404, 404),
+    ("homework:supervision-clinician", "GET", "A", 302, 404, 200, 404, 404, 404, 404, 404, 404),
+    ("homework:supervision-clinician", "GET", "B", 302, 404, 404, 404, 404, 404, 404, 404, 404),
+    # The library holds no client data: every staff role may read it; administrators edit it.
+    ("homework:library-list",       "GET",  "-", 302, 200, 200, 200, 200, 200, 200, 404, 200),
+    ("homework:library-detail",     "GET",  "-", 302, 200, 200, 200, 200, 200, 200, 404, 200),
+    ("homework:favorite-toggle",    "POST", "-", 302, 302, 302, 302, 302, 302, 302, 404, 302),
+    ("homework:library-create",     "GET",  "-", 302, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("homework:library-edit",       "GET",  "-", 302, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("homework:library-retire",     "POST", "-", 302, 404, 404, 404, 404, 404, 302, 404, 404),
 ]
 # fmt: on
 
 # Pages that need a signed-in user: anonymous visitors are sent to the sign-in page.
-SIGN_IN_FIRST = {"home", "clinic:client-detail", "clinic:program-detail"}
+SIGN_IN_FIRST = {"home", "clinic:client-detail", "clinic:program-detail"} | {
+    row[0] for row in MATRIX if row[0].startswith("homework:")
+}
+
+
+def _session(county: County, side: str) -> Session:
+    return Session.objects.get(client=county.client if side == "A" else county.other_client)
+
+
+def _assignment(county: County, side: str) -> Assignment:
+    return Assignment.objects.get(session=_session(county, side))
+
 
 URL_ARGUMENTS: dict[str, Callable[[County, str], dict[str, int]]] = {
+    "homework:session-detail": lambda c, side: {"session_id": _session(c, side).pk},
+    "homework:review-save": lambda c, side: {
+        "session_id": _session(c, side).pk,
+        "assignment_id": _assignment(c, side).pk,
+    },
+    "homework:assignment-create": lambda c, side: {"session_id": _session(c, side).pk},
+    "homework:assignment-reassign": lambda c, side: {
+        "session_id": _session(c, side).pk,
+        "assignment_id": _assignment(c, side).pk,
+    },
+    "homework:no-homework-save": lambda c, side: {"session_id": _session(c, side).pk},
+    "homework:handout": lambda c, side: {"assignment_id": _assignment(c, side).pk},
+    "homework:log-create": lambda c, side: {"assignment_id": _assignment(c, side).pk},
+    "homework:client-timeline": lambda c, side: {
+        "client_id": (c.client if side == "A" else c.other_client).pk
+    },
+    "homework:supervision-clinician": lambda c, side: {
+        "clinician_id": (c.clinician if side == "A" else c.outsider).pk
+    },
+    "homework:library-detail": lambda c, side: {"template_id": _template().pk},
+    "homework:library-edit": lambda c, side: {"template_id": _template().pk},
+    "homework:library-retire": lambda c, side: {"template_id": _template().pk},
+    "homework:favorite-toggle": lambda c, side: {"template_id": _template().pk},
     "clinic:client-detail": lambda county, side: {
         "client_id": (county.client if side == "A" else county.other_client).pk
     },
@@ -100,6 +175,35 @@ def test_it_keeps_every_program_a_object_from_the_outsider() -> None:
             assert row[outsider] == 404, row
 
 
+def _template() -> HomeworkTemplate:
+    return HomeworkTemplate.objects.get(key="matrix-breathing")
+
+
+def clinical_counts() -> dict[str, int]:
+    models = (Session, ProgressNote, Assignment, PracticeLog, Review, NoHomework)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@pytest.fixture
+def homework_county(county: County) -> County:
+    """The personas plus one attended session with homework on each side, and a library item."""
+    template = homework_actions.create_template(
+        None, key="matrix-breathing", fields=TEMPLATE_FIELDS
+    )
+    sides = ((county.clinician, county.client), (county.outsider, county.other_client))
+    for clinician, client in sides:
+        session = clinic_actions.record_session(clinician, client, occurred_on=date(2026, 11, 2))
+        homework_actions.assign_homework(
+            clinician,
+            session,
+            template_version=template.current,
+            assignee="youth",
+            frequency_per_week=7,
+            language="en",
+        )
+    return county
+
+
 def sign_in_as(http: HttpClient, county: County, persona: str) -> None:
     http.logout()
     if persona != "anonymous":
@@ -116,9 +220,11 @@ def request(http: HttpClient, method: str, route: str, url: str) -> Any:
     "row", MATRIX, ids=[f"{route}-{method}-{side}" for route, method, side, *_ in MATRIX]
 )
 def test_it_answers_each_persona_as_the_matrix_says(
-    county: County, client: HttpClient, row: tuple[Any, ...]
+    homework_county: County, client: HttpClient, row: tuple[Any, ...]
 ) -> None:
+    county = homework_county
     route, method, side, *expected = row
+    before = clinical_counts()
     arguments = URL_ARGUMENTS[route](county, side) if route in URL_ARGUMENTS else {}
     url = reverse(route, kwargs=arguments)
     wrong = []
@@ -131,8 +237,7 @@ def test_it_answers_each_persona_as_the_matrix_says(
             assert response["Location"].startswith("/accounts/sign-in/?next="), url
     assert wrong == [], f"{method} {url}"
     # No request in the matrix writes clinical data.
-    assert not Session.objects.exists()
-    assert not ProgressNote.objects.exists()
+    assert clinical_counts() == before
 
 
 def test_it_keeps_the_admin_site_to_admin_site_users(county: County, client: HttpClient) -> None:

@@ -251,7 +251,8 @@ def test_it_records_a_session_once_when_posted_twice(county: County, client: Htt
     for _attempt in range(2):
         response = client.post(url, form)
         assert response.status_code == 302
-        assert response["Location"] == url
+        # An attended session goes straight on to its homework page.
+        assert response["Location"] == f"/sessions/{Session.objects.get().pk}/"
     session = Session.objects.get()
     assert (session.client, session.clinician, session.duration_minutes) == (
         county.client,

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HomeworkConfig(AppConfig):
+    name = "between.homework"
+    label = "homework"
+    verbose_name = "Homework"

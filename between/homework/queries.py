@@ -1,0 +1,108 @@
+"""Session-level homework facts as SQL expressions, defined once.
+
+The supervisor view, "my week" and (later) the indicator registry all annotate sessions with
+these, so "homework assigned", "open homework" and "reviewed" mean the same thing everywhere.
+
+- eligible: attended, not an intake, and no recorded exclusion (crisis, intake or not
+  clinically indicated; "declined" and "other" stay in the denominator: they are what the
+  county wants to change);
+- homework assigned: at least one assignment given in the session;
+- open prior homework: an assignment given to the client in an earlier session within
+  OPEN_DAYS days that no earlier session closed with a review;
+- prior homework reviewed: a review with a completion (not "not reviewed today") in the session.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, IntegerField, OuterRef, Q, QuerySet
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast
+
+from between.clinic.models import Session
+from between.homework.models import QUALITY_ELEMENTS, Assignment, NoHomework, Review
+
+EXCLUDING_REASONS = ("crisis", "intake", "not_indicated")
+# Homework older than this at a session no longer counts as open (abandoned, not "unreviewed").
+OPEN_DAYS = 35
+
+
+def eligible_q() -> Q:
+    excluded = NoHomework.objects.filter(session=OuterRef("pk"), reason__in=EXCLUDING_REASONS)
+    return Q(status="attended", is_intake=False) & ~Q(Exists(excluded))
+
+
+def has_assignment() -> Exists:
+    return Exists(Assignment.objects.filter(session=OuterRef("pk")))
+
+
+def had_open_homework() -> Exists:
+    closed_before = Review.objects.filter(
+        assignment=OuterRef("pk"),
+        session__occurred_on__lt=OuterRef(OuterRef("occurred_on")),
+    ).exclude(completion="not_reviewed")
+    return Exists(
+        Assignment.objects.filter(
+            client=OuterRef("client"),
+            session__occurred_on__lt=OuterRef("occurred_on"),
+            session__occurred_on__gte=OuterRef("occurred_on") - timedelta(days=OPEN_DAYS),
+        ).exclude(Exists(closed_before))
+    )
+
+
+def was_reviewed() -> Exists:
+    return Exists(Review.objects.filter(session=OuterRef("pk")).exclude(completion="not_reviewed"))
+
+
+def annotate_sessions(sessions: QuerySet[Session]) -> QuerySet[Any]:
+    return sessions.annotate(
+        has_assignment=has_assignment(),
+        had_open_homework=had_open_homework(),
+        was_reviewed=was_reviewed(),
+    )
+
+
+def quality_sum() -> CombinedExpression | Cast:
+    """Number of quality elements of an assignment (0–5), as an SQL expression."""
+    terms = [Cast(name, output_field=IntegerField()) for name in QUALITY_ELEMENTS]
+    total: CombinedExpression | Cast = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def clinician_summary(
+    sessions: QuerySet[Session], start: date, end: date
+) -> QuerySet[Any, dict[str, Any]]:
+    """Per clinician: eligible sessions, with homework assigned, with open prior homework,
+    with it reviewed; counts only (the page shows every share with its counts)."""
+    scoped = (
+        sessions.filter(occurred_on__gte=start, occurred_on__lte=end)
+        .filter(eligible_q())
+        .annotate(
+            has_assignment=has_assignment(),
+            had_open_homework=had_open_homework(),
+            was_reviewed=was_reviewed(),
+        )
+    )
+    return (
+        scoped.values("clinician_id")
+        .annotate(
+            eligible=Count("pk"),
+            assigned=Count("pk", filter=Q(has_assignment=True)),
+            with_open=Count("pk", filter=Q(had_open_homework=True)),
+            reviewed=Count("pk", filter=Q(had_open_homework=True, was_reviewed=True)),
+        )
+        .order_by("clinician_id")
+    )
+
+
+def assignment_quality(assignments: QuerySet[Assignment]) -> dict[str, float | int | None]:
+    """Count, mean number of quality elements, and how many have at least 4 of the 5."""
+    return assignments.annotate(elements=quality_sum()).aggregate(
+        n=Count("pk"),
+        mean=Avg("elements"),
+        four_plus=Count("pk", filter=Q(elements__gte=4)),
+    )
