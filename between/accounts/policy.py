@@ -127,6 +127,29 @@ def visible_staff(user: Any) -> QuerySet[User]:
     )
 
 
+def _deny(
+    user: Any,
+    request: HttpRequest | None,
+    object_type: str,
+    object_id: int,
+    *,
+    write: bool = False,
+    client_id: int | None = None,
+) -> Http404:
+    """Audit a refused lookup and return the 404 to raise (never 403: see module docstring)."""
+    audit.record(
+        user,
+        AuditAction.DENY,
+        request=request,
+        outcome="denied",
+        object_type=object_type,
+        object_id=object_id,
+        client_id=client_id,
+        detail="write" if write else "read",
+    )
+    return Http404("Not found.")
+
+
 def get_client_for(
     user: Any, client_id: int, *, request: HttpRequest | None = None, write: bool = False
 ) -> Client:
@@ -137,17 +160,15 @@ def get_client_for(
     clients = writable_clients(user) if write else staff_visible_clients(user)
     client = clients.filter(pk=client_id).select_related("program", "primary_clinician").first()
     if client is None:
-        audit.record(
+        exists = Client.objects.filter(pk=client_id).exists()
+        raise _deny(
             user,
-            AuditAction.DENY,
-            request=request,
-            outcome="denied",
-            object_type="clinic.client",
-            object_id=client_id,
-            client_id=client_id if Client.objects.filter(pk=client_id).exists() else None,
-            detail="write" if write else "read",
+            request,
+            "clinic.client",
+            client_id,
+            write=write,
+            client_id=client_id if exists else None,
         )
-        raise Http404("No such client.")
     if not write:
         audit.record(user, AuditAction.VIEW, client, request=request)
     return client
@@ -156,15 +177,7 @@ def get_client_for(
 def get_program_for(user: Any, program_id: int, *, request: HttpRequest | None = None) -> Program:
     program = visible_programs(user).filter(pk=program_id).first()
     if program is None:
-        audit.record(
-            user,
-            AuditAction.DENY,
-            request=request,
-            outcome="denied",
-            object_type="clinic.program",
-            object_id=program_id,
-        )
-        raise Http404("No such program.")
+        raise _deny(user, request, "clinic.program", program_id)
     audit.record(user, AuditAction.VIEW, program, request=request, program_id=program.pk)
     return program
 
@@ -199,16 +212,7 @@ def get_session_for(
         .first()
     )
     if session is None:
-        audit.record(
-            user,
-            AuditAction.DENY,
-            request=request,
-            outcome="denied",
-            object_type="clinic.session",
-            object_id=session_id,
-            detail="write" if write else "read",
-        )
-        raise Http404("No such session.")
+        raise _deny(user, request, "clinic.session", session_id, write=write)
     if not write:
         audit.record(user, AuditAction.VIEW, session, request=request)
     return session
@@ -234,16 +238,7 @@ def get_assignment_for(
         .first()
     )
     if assignment is None:
-        audit.record(
-            user,
-            AuditAction.DENY,
-            request=request,
-            outcome="denied",
-            object_type="homework.assignment",
-            object_id=assignment_id,
-            detail="write" if write else "read",
-        )
-        raise Http404("No such homework.")
+        raise _deny(user, request, "homework.assignment", assignment_id, write=write)
     if not write:
         audit.record(user, AuditAction.VIEW, assignment, request=request)
     return assignment
@@ -276,13 +271,5 @@ def get_supervised_clinician_for(
 ) -> User:
     clinician = supervised_clinicians(user).filter(pk=clinician_id).first()
     if clinician is None:
-        audit.record(
-            user,
-            AuditAction.DENY,
-            request=request,
-            outcome="denied",
-            object_type="accounts.user",
-            object_id=clinician_id,
-        )
-        raise Http404("No such clinician.")
+        raise _deny(user, request, "accounts.user", clinician_id)
     return clinician

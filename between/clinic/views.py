@@ -34,6 +34,7 @@ from between.accounts.types import AuthedRequest
 from between.clinic import actions
 from between.clinic.forms import SessionForm
 from between.clinic.models import Client, ClientCaregiver, Program, ProgressNote, Session
+from between.formtools import add_errors
 
 SESSIONS_PER_PAGE = 20
 
@@ -202,7 +203,7 @@ def _record_session(request: AuthedRequest, client_id: int) -> HttpResponse:
                 submission_key=data["submission_key"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Session recorded."))
             if session.status == "attended":
@@ -210,14 +211,6 @@ def _record_session(request: AuthedRequest, client_id: int) -> HttpResponse:
                 return redirect("homework:session-detail", session_id=session.pk)
             return redirect("clinic:client-detail", client_id=client.pk)
     return _render_client(request, client, form, status=422)
-
-
-def _add_errors(form: SessionForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_GET

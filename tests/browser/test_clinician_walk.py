@@ -56,7 +56,9 @@ def test_it_walks_the_clinician_through_the_pages_in_both_languages(
     assert page.get_by_role("heading", name="Sesiones y notas").is_visible()
     assert_accessible(page)
 
-    page.get_by_role("link", name="Inicio").click()
+    page.get_by_role("navigation", name="Ruta de navegación").get_by_role(
+        "link", name="Inicio"
+    ).click()
     assert page.locator("html").get_attribute("lang") == "es"
     assert_accessible(page)
 
