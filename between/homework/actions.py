@@ -279,6 +279,11 @@ def assign_homework(
                     assignment.save()
                 break
             except IntegrityError:
+                if submission_key is not None:
+                    # The same form raced in twice (a double click): the first one won.
+                    raced = Assignment.objects.filter(submission_key=submission_key).first()
+                    if raced is not None:
+                        return raced
                 if Assignment.objects.filter(code=assignment.code).exists():
                     assignment.code = new_code()  # a code collision: draw again
                     continue
@@ -299,8 +304,11 @@ def reassign(
     if previous.session_id == session.pk:
         raise ValidationError(_("That homework was given in this session already."))
     version = previous.template_version
-    if version is not None and version.template.current_id and not version.template.is_retired:
-        version = version.template.current
+    if version is not None:
+        # Read the library item afresh: it may have been revised or retired since loading.
+        template = HomeworkTemplate.objects.select_related("current").get(pk=version.template_id)
+        if not template.is_retired and template.current is not None:
+            version = template.current
     return assign_homework(
         actor,
         session,
@@ -312,7 +320,6 @@ def reassign(
         language=previous.language,
         confidence=None,
         submission_key=submission_key,
-        rationale_explained=True,
         written_copy_given=previous.written_copy_given,
     )
 
@@ -385,6 +392,9 @@ def review_assignment(
             .filter(assignment=assignment, session=session)
             .first()
         )
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if review is None and locked.closed_at is not None:
+            raise ValidationError(_("This homework was already reviewed at another session."))
         if review is None:
             review = Review(assignment=assignment, session=session, **values)
             try:
@@ -431,10 +441,15 @@ def log_practice(
     note: str = "",
 ) -> tuple[PracticeLog, bool]:
     """Record one report of practice; returns (log, created). The same key twice is one log."""
-    staff_report = actor is not None and source in ("clinician", "paper")
-    if staff_report and not policy.writable_clients(actor).filter(pk=assignment.client_id).exists():
-        audit.record(actor, AuditAction.DENY, assignment, outcome="denied", detail="log")
-        raise PermissionDenied(_("You may not change this client's record."))
+    if actor is not None:
+        # Staff report what the family told them (they must be able to write the record);
+        # a family reports for their own children. Without an actor it is the system
+        # (e.g. the SMS gateway, which checks the sender itself).
+        staff_report = source in ("clinician", "paper")
+        allowed = policy.writable_clients(actor) if staff_report else policy.visible_clients(actor)
+        if not allowed.filter(pk=assignment.client_id).exists():
+            audit.record(actor, AuditAction.DENY, assignment, outcome="denied", detail="log")
+            raise PermissionDenied(_("You may not change this client's record."))
     existing = PracticeLog.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.assignment_id != assignment.pk:

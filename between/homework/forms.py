@@ -39,6 +39,18 @@ class LibraryFilterForm(forms.Form):
     favorites = forms.BooleanField(label=_("Only my favorites"), required=False)
 
 
+Catalogs = tuple[list[tuple[str, str]], list[tuple[str, str]]]
+
+
+def review_catalogs() -> Catalogs:
+    """The active barriers and strategies as choices. A page with several review cards reads
+    them once and hands them to each form (one query per card would grow with the caseload)."""
+    return (
+        [(b.code, b.label) for b in Barrier.objects.filter(is_active=True)],
+        [(s.code, s.label) for s in Strategy.objects.filter(is_active=True)],
+    )
+
+
 class ReviewForm(forms.Form):
     completion = forms.ChoiceField(
         label=_("Was it done?"), choices=ReviewCompletion.choices, widget=forms.RadioSelect
@@ -51,16 +63,13 @@ class ReviewForm(forms.Form):
     strategy_other = forms.CharField(label=_("Other plan"), required=False, max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, catalogs: Catalogs | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         barrier_field = self.fields["barriers"]
         strategy_field = self.fields["strategy"]
         assert isinstance(barrier_field, forms.MultipleChoiceField)
         assert isinstance(strategy_field, forms.ChoiceField)
-        barrier_field.choices = [(b.code, b.label) for b in Barrier.objects.filter(is_active=True)]
-        strategy_field.choices = [
-            (s.code, s.label) for s in Strategy.objects.filter(is_active=True)
-        ]
+        barrier_field.choices, strategy_field.choices = catalogs or review_catalogs()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

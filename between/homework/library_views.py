@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from between.accounts import policy
 from between.accounts.types import AuthedRequest
+from between.formtools import add_errors
 from between.homework import actions
 from between.homework.forms import LibraryFilterForm, TemplateForm
 from between.homework.library import library_queryset
 from between.homework.models import HomeworkTemplate, TemplateVersion
-from between.homework.views import add_errors
 
 
 def _require_library(request: AuthedRequest) -> None:

@@ -255,7 +255,10 @@ class Assignment(models.Model):
 
     @property
     def title(self) -> str:
-        return self.title_in()
+        """The title in the language of the page (the handout uses the family's language)."""
+        if self.template_version_id is None:
+            return self.custom_title
+        return str(self.template_version.title)  # type: ignore[union-attr]
 
     @property
     def quality_count(self) -> int:

@@ -50,12 +50,19 @@ def review_sentence(review: Review) -> str:
         f'Reviewed homework assigned {given:%m/%d/%Y} ("{_title(assignment)}"): '
         f"{COMPLETION_WORDS[review.completion]}"
     ]
-    barriers = [b.label_en.lower() for b in review.barriers.all()]
+    # The catalogs' "other" entry stands for the text described with it: write that instead.
+    barriers = [
+        b.label_en.lower()
+        for b in review.barriers.all()
+        if not (b.code == "other" and review.barrier_other)
+    ]
     if review.barrier_other:
         barriers.append(review.barrier_other)
     if barriers:
         parts.append(f"barriers: {_join(barriers)}")
-    strategy = review.strategy.label_en.lower() if review.strategy else review.strategy_other
+    strategy = review.strategy_other
+    if review.strategy and not (review.strategy.code == "other" and review.strategy_other):
+        strategy = review.strategy.label_en.lower()
     if strategy:
         parts.append(f"plan agreed: {strategy}")
     return "; ".join(parts) + "."

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
-from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,19 +25,19 @@ from between.accounts import policy
 from between.accounts.types import AuthedRequest
 from between.clinic.actions import today
 from between.clinic.models import Session
+from between.formtools import add_errors
 from between.homework import actions
-from between.homework.forms import AssignForm, NoHomeworkForm, PracticeLogForm, ReviewForm
+from between.homework.forms import (
+    AssignForm,
+    Catalogs,
+    NoHomeworkForm,
+    PracticeLogForm,
+    ReviewForm,
+    review_catalogs,
+)
 from between.homework.library import library_queryset
 from between.homework.models import Assignment, PracticeLog, Review
 from between.homework.notes import note_sentence
-
-
-def add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def open_assignments(session: Session) -> QuerySet[Assignment]:
@@ -65,8 +64,23 @@ def open_assignments(session: Session) -> QuerySet[Assignment]:
     )
 
 
+PICKER_SIZE = 12
+
+
+def picker(request: AuthedRequest, age: int, query: str) -> list[Any]:
+    """Library items to choose from: favorites first. Without a search, only items that suit
+    the child's age; a search looks through the whole library (the clinician knows best)."""
+    if query:
+        return list(library_queryset(request.user, q=query)[:PICKER_SIZE])
+    return list(library_queryset(request.user, age=age)[:PICKER_SIZE])
+
+
 def review_card(
-    request: AuthedRequest, session: Session, assignment: Assignment, form: ReviewForm | None
+    request: AuthedRequest,
+    session: Session,
+    assignment: Assignment,
+    form: ReviewForm | None,
+    catalogs: Catalogs | None = None,
 ) -> dict[str, Any]:
     review = assignment.reviews_here[0] if getattr(assignment, "reviews_here", None) else None  # type: ignore[attr-defined]
     if form is None:
@@ -79,7 +93,7 @@ def review_card(
                 strategy=review.strategy.code if review.strategy else "",
                 strategy_other=review.strategy_other,
             )
-        form = ReviewForm(initial=initial, prefix=f"r{assignment.pk}")
+        form = ReviewForm(initial=initial, prefix=f"r{assignment.pk}", catalogs=catalogs)
     logs = list(assignment.logs.all())
     return {
         "assignment": assignment,
@@ -101,7 +115,11 @@ def _session_context(
 ) -> dict[str, Any]:
     client = session.client
     to_review = list(open_assignments(session))
-    cards = [review_card(request, session, a, (review_forms or {}).get(a.pk)) for a in to_review]
+    catalogs = review_catalogs() if to_review else None
+    cards = [
+        review_card(request, session, a, (review_forms or {}).get(a.pk), catalogs)
+        for a in to_review
+    ]
     assigned = list(
         Assignment.objects.filter(session=session)
         .select_related("template_version__template", "session")
@@ -131,7 +149,7 @@ def _session_context(
         "no_homework_form": no_homework_form
         or NoHomeworkForm(initial={"reason": no_homework.reason} if no_homework else None),
         "note": note_sentence(reviews, assigned, no_homework),
-        "picker": library_queryset(request.user, q=query, age=age)[:12],
+        "picker": picker(request, age, query),
         "q": query,
         "can_write": session.status == "attended"
         and policy.writable_clients(request.user).filter(pk=client.pk).exists(),
@@ -147,7 +165,7 @@ def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
         return render(
             request,
             "homework/_picker.html",
-            {"picker": library_queryset(request.user, q=request.GET.get("q", ""), age=age)[:12]},
+            {"picker": picker(request, age, request.GET.get("q", ""))},
         )
     return render(request, "homework/session.html", _session_context(request, session))
 
@@ -190,6 +208,9 @@ def review_save(request: AuthedRequest, session_id: int, assignment_id: int) -> 
             )
         except ValidationError as exc:
             add_errors(form, exc)
+            if not open_assignments(session).filter(pk=assignment.pk).exists():
+                # No card on this page shows that homework's form: say it at the top.
+                messages.error(request, " ".join(exc.messages))
         except actions.ConflictError as exc:
             form.add_error(None, str(exc))
             return _rerender(request, session, review_forms={assignment.pk: form})

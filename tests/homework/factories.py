@@ -1,8 +1,17 @@
-"""A small library item for tests that do not need the whole shipped library."""
+"""A small library item for tests that do not need the whole shipped library, and helpers that
+set up sessions and homework through actions."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
+
+from between.accounts.models import User
+from between.clinic import actions as clinic_actions
+from between.clinic.models import Client, Session
+from between.homework import actions as homework_actions
+from between.homework.models import Assignment, HomeworkTemplate
+from tests.conftest import County
 
 TEMPLATE_FIELDS: dict[str, Any] = {
     "skill_area": "relaxation",
@@ -24,3 +33,50 @@ TEMPLATE_FIELDS: dict[str, Any] = {
     "help_en": "For calming down.",
     "help_es": "Para calmarse.",
 }
+
+
+# --- Setup through actions, shared by the homework tests ---------------------------------------
+
+
+def library_item(key: str = "breathing", **changes: Any) -> HomeworkTemplate:
+    """A library item made by an administrator's action (no actor: the loader's path)."""
+    return homework_actions.create_template(None, key=key, fields={**TEMPLATE_FIELDS, **changes})
+
+
+def days_ago(days: int) -> date:
+    return clinic_actions.today() - timedelta(days=days)
+
+
+def attended(
+    county: County,
+    ago: int,
+    *,
+    client: Client | None = None,
+    clinician: User | None = None,
+    **changes: Any,
+) -> Session:
+    """A session `ago` days before today (negative: in the future, so pass status="scheduled")."""
+    return clinic_actions.record_session(
+        clinician or county.clinician,
+        client or county.client,
+        occurred_on=days_ago(ago),
+        **changes,
+    )
+
+
+def give(
+    session: Session,
+    item: HomeworkTemplate | None = None,
+    *,
+    actor: User | None = None,
+    **changes: Any,
+) -> Assignment:
+    """Homework given in a session, from a library item or (without one) a custom title."""
+    fields: dict[str, Any] = {"assignee": "youth", "frequency_per_week": 7, "language": "en"}
+    if item is None:
+        fields["custom_title"] = "Draw your feelings"
+    else:
+        fields["template_version"] = item.current
+    return homework_actions.assign_homework(
+        actor or session.clinician, session, **{**fields, **changes}
+    )
