@@ -19,7 +19,7 @@ from between.clinic.models import ClientCaregiver, Organization, Program
 DEMO_PASSWORD = "demo-between-2026"  # noqa: S105
 
 DEMO_ACCOUNTS: list[tuple[str, str]] = [
-    ("demo-clinician", "own caseload (15 children) with last and next session, records, notes"),
+    ("demo-clinician", "own caseload (15 children): sessions, notes, homework to review"),
     ("demo-supervisor", "clinicians and every client of the first two programs"),
     ("demo-reviewer", "records sampled into a review cycle (none until a cycle exists)"),
     ("demo-analyst", "program counts, small cells (1-10) suppressed; no records"),
@@ -120,22 +120,27 @@ def create_remaining_accounts(
 
 def _create_family_account(organization: Organization, clinician: User) -> bool:
     """Link demo-family to the primary caregiver of one of demo-clinician's children, best
-    one with an open episode, a scheduled session and messaging consent."""
+    one with an open episode, a scheduled session, messaging consent and open homework with
+    practice logged (so the family's pages have something to show)."""
     links = ClientCaregiver.objects.filter(
         client__organization=organization,
         client__primary_clinician=clinician,
         is_primary=True,
         caregiver__user__isnull=True,
     ).order_by("client__ehr_id")
+    ready = links.filter(
+        caregiver__messaging_consent_at__isnull=False,
+        client__episodes__closed_on__isnull=True,
+        client__sessions__status="scheduled",
+    )
+    practicing = ready.filter(
+        client__assignments__closed_at__isnull=True, client__assignments__logs__isnull=False
+    )
     link = (
-        links.filter(
-            caregiver__messaging_consent_at__isnull=False,
-            client__episodes__closed_on__isnull=True,
-            client__sessions__status="scheduled",
-        )
-        .select_related("caregiver")
-        .first()
-    ) or links.select_related("caregiver").first()
+        practicing.select_related("caregiver").first()
+        or ready.select_related("caregiver").first()
+        or links.select_related("caregiver").first()
+    )
     if link is None:
         return False
     caregiver = link.caregiver

@@ -1,4 +1,5 @@
-"""The synthetic county: programs, staff, clients, caregivers, episodes, sessions and notes.
+"""The synthetic county: programs, staff, clients, caregivers, episodes, sessions and notes,
+and the homework loop in them (assignments, practice logs, reviews, no-homework reasons).
 
 Reproducible: one `random.Random(seed)` draws everything, and every date and timestamp is
 derived from `end_date`, so the same parameters give the same rows (ids aside). Fast: rows are
@@ -6,8 +7,9 @@ written with `bulk_create` in batches inside one transaction, and the organizati
 event for the whole generation instead of one per row. Bounded: sessions and notes are flushed
 every few thousand rows, so a county of 25,000 children never sits in memory at once.
 
-Only the organization, its programs and the demo accounts go through actions (they are few and
-their audit events are useful); the bulk rows are synthetic by construction and skip validation.
+Only the organization, its programs, the homework library and the demo accounts go through
+actions (they are few and their audit events are useful); the bulk rows are synthetic by
+construction and skip validation.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from between.accounts import audit
 from between.accounts.models import AuditAction, Membership, Role, User
 from between.clinic import actions as clinic_actions
 from between.clinic.models import Organization, Program
+from between.homework.actions import load_library
 from between.synth import demo, names
+from between.synth.clinicians import demo_habits, draw_habits
+from between.synth.homework import HomeworkLoop
 from between.synth.records import ClientWriter, StaffMember, plan_caseloads
 
 Progress = Callable[[int, int], None]
@@ -122,6 +127,10 @@ class CountySummary:
     scheduled_sessions: int = 0
     notes: int = 0
     spanish_notes: int = 0
+    assignments: int = 0
+    practice_logs: int = 0
+    reviews: int = 0
+    no_homework: int = 0
     elapsed_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     demo_accounts: list[str] = field(default_factory=list)
@@ -139,6 +148,7 @@ def generate_county(params: CountyParams, progress: Progress | None = None) -> C
     with transaction.atomic():
         if Organization.objects.filter(slug=params.slug).exists():
             raise CountyExists(f"An organization with the slug {params.slug!r} exists already.")
+        load_library(None)  # idempotent: the library the homework is drawn from
         builder = _CountyBuilder(params, end_date)
         summary = builder.build(progress)
     summary.elapsed_seconds = round(perf_counter() - started, 2)
@@ -187,6 +197,14 @@ class _CountyBuilder:
         )
         if warning:
             summary.warnings.append(warning)
+        homework = HomeworkLoop(
+            rng=self.rng,
+            seed=params.seed,
+            slug=params.slug,
+            window_start=self.window_start,
+            end_date=self.end_date,
+            at=self.at,
+        )
         writer = ClientWriter(
             rng=self.rng,
             organization=organization,
@@ -194,6 +212,7 @@ class _CountyBuilder:
             window_start=self.window_start,
             at=self.at,
             prefix=ehr_prefix(params.slug),
+            homework=homework,
         )
         done = 0
         for clinician in clinicians:
@@ -214,6 +233,10 @@ class _CountyBuilder:
         summary.scheduled_sessions = writer.counts["scheduled"]
         summary.notes = writer.counts["notes"]
         summary.spanish_notes = writer.counts["spanish_notes"]
+        summary.assignments = homework.counts["assignments"]
+        summary.practice_logs = homework.counts["practice_logs"]
+        summary.reviews = homework.counts["reviews"]
+        summary.no_homework = homework.counts["no_homework"]
         if demo_staff is not None:
             summary.demo_accounts = demo.create_remaining_accounts(
                 organization, programs, demo_staff
@@ -275,10 +298,10 @@ class _CountyBuilder:
                 memberships.append(self._membership(user, program, Role.SUPERVISOR, joined))
             for slot in range(per_program[index]):
                 is_bilingual = len(clinicians) in bilingual
-                propensity = _homework_propensity(rng)
+                habits = draw_habits(rng)
                 if demo_staff is not None and index == 0 and slot == 0:
                     # The demo clinician: bilingual, with middling homework habits.
-                    user, is_bilingual, propensity = demo_staff.clinician, True, 0.3
+                    user, is_bilingual, habits = demo_staff.clinician, True, demo_habits()
                 else:
                     joined = self.window_start - timedelta(days=rng.randint(30, 2500))
                     user = self._staff_user(
@@ -290,7 +313,7 @@ class _CountyBuilder:
                     user=user,
                     program=program,
                     is_bilingual=is_bilingual,
-                    homework_propensity=propensity,
+                    habits=habits,
                     spanish_share=0.6 if is_bilingual else 0.27,
                 )
                 clinicians.append(member)
@@ -320,14 +343,3 @@ class _CountyBuilder:
 
     def _membership(self, user: User, program: Program, role: str, joined: date) -> Membership:
         return Membership(user=user, program=program, role=role, created_at=self.at(joined, 9))
-
-
-def _homework_propensity(rng: random.Random) -> float:
-    """How often a clinician writes homework into a note: a few do it most of the time, many
-    rarely (the county's baseline is low; Garland et al. 2010 coded 13% of sessions)."""
-    habit = rng.random()
-    if habit < 0.15:
-        return rng.uniform(0.45, 0.8)
-    if habit < 0.6:
-        return rng.uniform(0.12, 0.3)
-    return rng.uniform(0.0, 0.08)

@@ -104,6 +104,23 @@ FREQUENCIES = (
     ("when upset", "en momentos de estrés"),
     ("every day after school", "todos los días después de la escuela"),
 )
+# The same frequencies by times per week, for homework whose frequency is recorded.
+FREQUENCIES_PER_WEEK: dict[int, tuple[tuple[str, str], ...]] = {
+    1: (("once this week", "una vez esta semana"), ("this weekend", "este fin de semana")),
+    2: (("twice this week", "dos veces esta semana"),),
+    3: (("three times this week", "tres veces esta semana"),),
+    4: (
+        ("at least 4 days this week", "al menos 4 días esta semana"),
+        ("4x/week", "4 veces por semana"),
+    ),
+    5: (("on school days", "los días de escuela"), ("5 days this week", "5 días esta semana")),
+    7: (
+        ("daily", "diariamente"),
+        ("each night before bed", "cada noche antes de dormir"),
+        ("every day after school", "todos los días después de la escuela"),
+        ("before school each morning", "cada mañana antes de la escuela"),
+    ),
+}
 
 FOCUS = {
     "disruptive": (
@@ -255,11 +272,14 @@ EN: dict[str, tuple[tuple[bool, str], ...]] = {
         (True, "Homework from last session not done; {cg} reports schedule conflicts."),
     ),
     "no_homework": (
-        (False, "No homework assigned today due to crisis."),
-        (False, "No homework given this session; session focused on safety planning."),
         (False, "Homework not assigned; time used for rapport building."),
         (False, "No home practice assigned."),
         (False, "Did not assign homework this week given family stressors."),
+        (True, "No homework assigned; {cg} declined home practice this week."),
+    ),
+    "no_homework_crisis": (
+        (False, "No homework assigned today due to crisis."),
+        (False, "No homework given this session; session focused on safety planning."),
     ),
     "plan_homework": (
         (False, "Will consider assigning a thought record next session."),
@@ -350,9 +370,11 @@ ES: dict[str, tuple[tuple[bool, str], ...]] = {
     ),
     "no_homework": (
         (False, "No se asignó tarea."),
+        (False, "Sin tarea esta semana."),
+    ),
+    "no_homework_crisis": (
         (False, "No se asignó tarea hoy debido a una crisis familiar."),
         (False, "No se dejó tarea en esta sesión; se trabajó el plan de seguridad."),
-        (False, "Sin tarea esta semana."),
     ),
     "plan_homework": (
         (False, "Se considerará asignar un registro de pensamientos en la próxima sesión."),
@@ -414,8 +436,9 @@ class NoteContext:
 
 @dataclass(frozen=True)
 class HomeworkPlan:
-    """What happened to homework in the session, decided by the generator from the
-    clinician's habits; the note writes it (or, sometimes, leaves it out)."""
+    """What the note says about homework. The generator derives it from the homework rows it
+    wrote for the session (see synth/homework.py), with a deliberate documentation gap: now
+    and then homework given is left out, or a note mentions homework nobody recorded."""
 
     assign: Task | None = None
     review: Task | None = None
@@ -423,6 +446,16 @@ class HomeworkPlan:
     say_none: bool = False
     plan_later: bool = False
     school_homework: bool = False
+    per_week: int = 0  # the assignment's times per week, when it has one (0: say any)
+    crisis: bool = False  # "no homework" is said because of a crisis
+
+
+def frequency_words(rng: random.Random, per_week: int) -> tuple[str, str]:
+    """(English, Spanish) words for how often, matching `per_week` when it is given."""
+    if per_week <= 0:
+        return rng.choice(FREQUENCIES)
+    near = min(FREQUENCIES_PER_WEEK, key=lambda n: (abs(n - per_week), n))
+    return rng.choice(FREQUENCIES_PER_WEEK[near])
 
 
 def pick_task(rng: random.Random, diagnosis: str, *, caregiver_present: bool) -> Task:
@@ -470,11 +503,11 @@ def write_note(rng: random.Random, ctx: NoteContext, plan: HomeworkPlan) -> str:
         sentences.append(say(key, **_task_values(plan.review, spanish), k=str(plan.review_days)))
     if plan.assign is not None:
         key = "assign_caregiver" if plan.assign.for_caregiver else "assign"
-        freq_en, freq_es = rng.choice(FREQUENCIES)
+        freq_en, freq_es = frequency_words(rng, plan.per_week)
         freq = freq_es if spanish else freq_en
         sentences.append(say(key, **_task_values(plan.assign, spanish), freq=freq))
     elif plan.say_none:
-        sentences.append(say("no_homework"))
+        sentences.append(say("no_homework_crisis" if plan.crisis else "no_homework"))
     elif plan.plan_later:
         sentences.append(say("plan_homework"))
     if plan.school_homework:

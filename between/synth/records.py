@@ -2,7 +2,9 @@
 
 `ClientWriter.add_client` draws one child with everything around them and buffers the rows;
 `flush` writes the buffers with `bulk_create` in dependency order (a row's parents first, so
-`bulk_create` fills in the foreign keys from the parents' new ids).
+`bulk_create` fills in the foreign keys from the parents' new ids). The homework of each
+attended session is decided as the session is drawn (synth/homework.py), and the note says what
+was decided.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from between.clinic.models import (
     Session,
 )
 from between.synth import names
-from between.synth.notes import HomeworkPlan, NoteContext, Task, caregiver_words, pick_task
+from between.synth.clinicians import Habits
+from between.synth.homework import ClientHomework, HomeworkLoop
+from between.synth.notes import HomeworkPlan, NoteContext, caregiver_words
 from between.synth.notes import write_note as compose_note
 
 CASELOAD_MIN, CASELOAD_MAX = 10, 25
@@ -99,7 +103,7 @@ class StaffMember:
     user: User
     program: Program
     is_bilingual: bool
-    homework_propensity: float
+    habits: Habits
     spanish_share: float
     caseload: int = 0
 
@@ -172,8 +176,10 @@ class ClientWriter:
         window_start: date,
         at: Callable[[date, int, int], datetime],
         prefix: str,
+        homework: HomeworkLoop,
     ) -> None:
         self.rng = rng
+        self.homework = homework
         self.organization = organization
         self.end_date = end_date
         self.window_start = window_start
@@ -336,6 +342,7 @@ class ClientWriter:
         Episode.objects.bulk_create(self.episodes)
         Session.objects.bulk_create(self.sessions)
         ProgressNote.objects.bulk_create(self.notes)
+        self.homework.flush()
         for rows in (
             self.clients,
             self.caregivers,
@@ -383,7 +390,14 @@ class _Care:
         if age < 8:  # young children: parent-focused work, few groups
             self.type_weights[1] *= 1.6
             self.type_weights[2] *= 0.5
-        self.pending: Task | None = None
+        self.homework = ClientHomework(
+            writer.homework,
+            clinician=clinician.user,
+            habits=clinician.habits,
+            client=client,
+            caregiver=family.links[0][0],
+            engagement=self.completion,
+        )
 
     def write_sessions(self) -> None:
         rng = self.rng
@@ -409,6 +423,7 @@ class _Care:
                     break
                 self._scheduled_session(day, planned_at)
                 day = _weekday(day + timedelta(days=7))
+        self.homework.finish()
 
     def _session(self, day: date, **fields: object) -> Session:
         writer = self.writer
@@ -423,6 +438,8 @@ class _Care:
             **fields,
         )
         writer.sessions.append(session)
+        # Homework given at the session before is due today (the next booked session).
+        self.homework.settle(day)
         return session
 
     def _scheduled_session(self, day: date, planned_at: datetime) -> None:
@@ -464,7 +481,7 @@ class _Care:
             created_at=min(entered, max(writer.cutoff, starts)),
         )
         if status == "attended":
-            self._note(session, starts + timedelta(minutes=minutes or 0))
+            self._note(session, starts, starts + timedelta(minutes=minutes or 0))
         return starts
 
     def _session_type(self) -> str:
@@ -482,9 +499,10 @@ class _Care:
             return rng.random() >= 0.08, True, session_type
         return True, False, session_type
 
-    def _note(self, session: Session, ended: datetime) -> None:
+    def _note(self, session: Session, starts: datetime, ended: datetime) -> None:
         rng = self.rng
         writer = self.writer
+        plan = self._homework(session, starts, ended)
         language = "es" if self.spanish_notes and rng.random() < 0.9 else "en"
         context = NoteContext(
             language=language,
@@ -509,40 +527,17 @@ class _Care:
                 session=session,
                 author=self.clinician.user,
                 language=language,
-                text=compose_note(rng, context, self._homework(session)),
+                text=compose_note(rng, context, plan),
                 ehr_id=f"N-{writer.counts['notes']:07d}",
                 written_at=max(min(written, writer.cutoff), ended),
             )
         )
 
-    def _homework(self, session: Session) -> HomeworkPlan:
-        """What this clinician does about homework in this session (and writes down)."""
-        rng = self.rng
-        propensity = self.clinician.homework_propensity
-        if session.is_intake:
-            propensity *= 0.2
-        elif session.session_type == "group":
-            propensity *= 0.5
-        review, days = None, 0
-        if self.pending is not None and rng.random() < 0.35 + 0.6 * propensity:
-            review = self.pending
-            days = sum(rng.random() < self.completion for _ in range(7))
-        assign = None
-        if rng.random() < propensity:
-            assign = pick_task(
-                rng, self.client.diagnosis_group, caregiver_present=session.caregiver_attended
-            )
-        self.pending = assign
-        say_none = assign is None and rng.random() < 0.06
+    def _homework(self, session: Session, starts: datetime, ended: datetime) -> HomeworkPlan:
+        """The homework rows of this session (synth/homework.py), and what the note says."""
         school_rate = 0.14 if self.school_based or self.client.diagnosis_group == "adhd" else 0.05
-        return HomeworkPlan(
-            assign=assign,
-            review=review,
-            review_days=days,
-            say_none=say_none,
-            plan_later=assign is None and not say_none and rng.random() < 0.04,
-            school_homework=self.age >= 6 and rng.random() < school_rate,
-        )
+        school_homework = self.age >= 6 and self.rng.random() < school_rate
+        return self.homework.attended(session, starts, ended, school_homework=school_homework)
 
 
 def _weekday(day: date) -> date:

@@ -28,6 +28,8 @@ from between.clinic.models import (
     ProgressNote,
     Session,
 )
+from between.homework.actions import load_library
+from between.homework.models import Assignment, NoHomework, PracticeLog, Review
 from between.synth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoAccountsRefused
 from between.synth.generator import (
     CountyExists,
@@ -128,10 +130,73 @@ def digest(slug: str) -> str:
         .values_list(
             "ehr_id", "session__ehr_id", "author__email", "language", "text", "written_at"
         ),
+        *homework_rows(org),
     ]
     # EHR ids start with the slug's initials ("DC-000123" in demo-county): compare the rest.
     text = repr([list(rows) for rows in parts]).replace(f"'{ehr_prefix(slug)}-", "'")
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def homework_rows(org: Organization) -> list[Any]:
+    """The homework of an organization, named by session EHR ids and library keys. Handout
+    codes (and the practice-log keys made from them) are left out: they are unique across the
+    database, so a second county from the same seed draws its own."""
+    assignments = Assignment.objects.filter(client__organization=org)
+    # Two assignments of one session are told apart by their order of creation.
+    in_order = ("session__ehr_id", "id")
+    return [
+        assignments.order_by(*in_order).values_list(
+            "session__ehr_id",
+            "template_version__template__key",
+            "template_version__number",
+            "custom_title",
+            "assignee",
+            "frequency_per_week",
+            "due_on",
+            "language",
+            "rationale_explained",
+            "designed_together",
+            "practiced_in_session",
+            "written_copy_given",
+            "obstacles_discussed",
+            "confidence",
+            "assigned_by__email",
+            "closed_at",
+            "created_at",
+        ),
+        PracticeLog.objects.filter(assignment__in=assignments)
+        .order_by("assignment__session__ehr_id", "assignment_id", "practiced_on")
+        .values_list(
+            "assignment__session__ehr_id",
+            "practiced_on",
+            "completion",
+            "count",
+            "rating",
+            "note",
+            "source",
+            "logged_by__email",
+            "created_at",
+        ),
+        Review.objects.filter(assignment__in=assignments)
+        .order_by("session__ehr_id", "assignment__session__ehr_id", "assignment_id")
+        .values_list(
+            "session__ehr_id",
+            "assignment__session__ehr_id",
+            "completion",
+            "barrier_other",
+            "strategy__code",
+            "strategy_other",
+            "reviewed_by__email",
+            "version",
+            "created_at",
+        ),
+        Review.barriers.through.objects.filter(review__assignment__in=assignments)
+        .order_by("review__session__ehr_id", "review__assignment_id", "barrier__code")
+        .values_list("review__session__ehr_id", "barrier__code"),
+        NoHomework.objects.filter(session__program__organization=org)
+        .order_by("session__ehr_id")
+        .values_list("session__ehr_id", "reason", "detail", "recorded_by__email", "recorded_at"),
+    ]
 
 
 def run_synth(*args: str) -> str:
@@ -141,7 +206,20 @@ def run_synth(*args: str) -> str:
 
 
 def table_counts() -> dict[str, int]:
-    models = (Organization, Program, User, Membership, Client, Caregiver, Session, ProgressNote)
+    models = (
+        Organization,
+        Program,
+        User,
+        Membership,
+        Client,
+        Caregiver,
+        Session,
+        ProgressNote,
+        Assignment,
+        PracticeLog,
+        Review,
+        NoHomework,
+    )
     return {model.__name__: model.objects.count() for model in models} | {
         "audit": AuditEvent.objects.count()
     }
@@ -154,6 +232,9 @@ def test_it_makes_the_same_county_from_the_same_seed(db: None) -> None:
     small("county-a", seed=5)
     small("county-b", seed=5)
     assert digest("county-a") == digest("county-b")
+    # The homework is part of what is compared, and there is some of each kind.
+    org = Organization.objects.get(slug="county-a")
+    assert all(rows.exists() for rows in homework_rows(org))
 
 
 def test_it_makes_a_different_county_from_another_seed(db: None) -> None:
@@ -339,12 +420,15 @@ def test_it_gives_readable_ehr_ids_and_timestamps_from_the_end_date(db: None) ->
 
 
 def test_it_writes_one_audit_event_for_the_generation(db: None) -> None:
+    load_library(None)  # loading it is audited once per template; the generator reloads it
+    before = AuditEvent.objects.count()
     small(seed=42)
     events = AuditEvent.objects.filter(detail="synth:seed=42")
     assert events.count() == 1
     assert events.get().object_type == "clinic.organization"
-    # Organization and programs through actions; no event per client, session or note.
-    assert AuditEvent.objects.count() == 1 + 1 + 2
+    # Organization and programs through actions; no event per client, session, note or
+    # homework row, and the unchanged library makes none.
+    assert AuditEvent.objects.count() - before == 1 + 1 + 2
 
 
 # -- demo accounts -------------------------------------------------------------------------
@@ -418,7 +502,7 @@ def test_it_refuses_a_second_set_of_demo_accounts(db: None) -> None:
 
 
 def test_it_builds_the_demo_preset_once_and_then_does_nothing(db: None) -> None:
-    # The one full-size run of the file (about 6 s): the preset `make demo` uses.
+    # The one full-size run of the file (about 10 s): the preset `make demo` uses.
     started = time.perf_counter()
     first = run_synth("--demo", "--end-date", END.isoformat())
     assert time.perf_counter() - started < 60
@@ -461,6 +545,10 @@ def test_it_prints_a_summary_of_what_it_made(db: None) -> None:
         "caregivers",
         "sessions",
         "notes",
+        "homework assignments",
+        "practice logs",
+        "homework reviews",
+        "no-homework reasons",
         "elapsed",
     ):
         assert label in output

@@ -32,9 +32,10 @@ SITE_URL = "http://127.0.0.1:8000/"
 
 class Command(BaseCommand):
     help = (
-        "Create a synthetic county: programs, staff, clients, caregivers, episodes, sessions and "
-        "progress notes, the same for the same seed and end date. Does nothing when the "
-        "organization exists already."
+        "Create a synthetic county: programs, staff, clients, caregivers, episodes, sessions, "
+        "progress notes and homework (assignments, practice logs, reviews, no-homework reasons), "
+        "the same for the same seed and end date. Does nothing when the organization exists "
+        "already."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -209,6 +210,10 @@ class Command(BaseCommand):
             ("  of which scheduled", summary.scheduled_sessions),
             ("progress notes", summary.notes),
             ("  of which in Spanish", summary.spanish_notes),
+            ("homework assignments", summary.assignments),
+            ("practice logs", summary.practice_logs),
+            ("homework reviews", summary.reviews),
+            ("no-homework reasons", summary.no_homework),
         ]
         for label, count in rows:
             self.stdout.write(f"  {label:<22}{count:>10,}")
