@@ -29,7 +29,7 @@ def clean_environment(tmp_path: Path, **variables: str) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("BETWEEN_") and name != "DATABASE_URL"
+        if not name.startswith(("BETWEEN_", "DJANGO_")) and name != "DATABASE_URL"
     }
     env["DJANGO_SETTINGS_MODULE"] = "between.settings"
     env["BETWEEN_VAR_DIR"] = str(tmp_path / "var")

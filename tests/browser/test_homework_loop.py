@@ -12,7 +12,8 @@ import pytest
 from between.clinic import actions as clinic_actions
 from between.clinic.models import Session
 from between.homework import actions as homework_actions
-from between.homework.models import Assignment, HomeworkTemplate, Review
+from between.homework.catalogs import seed_catalogs
+from between.homework.models import Assignment, Barrier, HomeworkTemplate, Review, Strategy
 from tests.browser.conftest import assert_accessible
 from tests.conftest import PASSWORD, County
 
@@ -21,6 +22,8 @@ from tests.conftest import PASSWORD, County
 def loop(transactional_db: None, county: County) -> dict[str, Any]:
     """Kai had a session a week ago with breathing homework and three logs; today's session
     is recorded and open."""
+    # Live-server tests empty every table afterwards, migration data included.
+    seed_catalogs(Barrier, Strategy)
     homework_actions.load_library()
     today = clinic_actions.today()
     earlier = clinic_actions.record_session(
