@@ -118,12 +118,14 @@ def test_it_walks_the_whole_loop(live_server: Any, loop: dict[str, Any], page: A
     assert_accessible(handout)
 
 
-def test_it_reviews_and_reassigns_in_four_interactions_at_most(
+def test_it_reviews_and_reassigns_on_a_tablet_in_four_interactions_at_most(
     live_server: Any, loop: dict[str, Any], page: Any
 ) -> None:
     base, session, given = live_server.url, loop["session"], loop["given"]
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet in portrait
     sign_in(page, base, "carla")
     page.goto(f"{base}/sessions/{session.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     card = page.locator(f"#assignment-{given.pk}")
     interactions = 0
 
