@@ -89,7 +89,7 @@ def visible_clients(user: Any) -> QuerySet[Client]:
         return Client.objects.none()
     q = _staff_records(user, include_analyst=True)
     if is_family(user):
-        family = Client.objects.filter(caregivers__user=user).values("pk")
+        family = Client.objects.filter(Q(caregivers__user=user) | Q(portal_user=user)).values("pk")
         q |= Q(pk__in=family)
     return Client.objects.filter(q)
 

@@ -91,6 +91,14 @@ class Client(models.Model):
         on_delete=models.SET_NULL,
         related_name="caseload",
     )
+    # The youth's own portal sign-in (12 and older, when the clinician allows it).
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="youth_client",
+    )
     caregivers: models.ManyToManyField[Caregiver, ClientCaregiver] = models.ManyToManyField(
         "Caregiver", through="ClientCaregiver", related_name="clients", blank=True
     )
@@ -145,6 +153,8 @@ class Caregiver(models.Model):
     email = models.EmailField(_("email"), blank=True)
     # Messages are sent only with consent; the moment it was given is part of the record.
     messaging_consent_at = models.DateTimeField(_("messaging consent given"), null=True, blank=True)
+    # "STOP" / "ALTO" (or a clinician recording the wish) stops every message at once.
+    messaging_stopped_at = models.DateTimeField(_("messages stopped"), null=True, blank=True)
     # The family's own sign-in, once invited to the portal.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -169,7 +179,13 @@ class Caregiver(models.Model):
 
     @property
     def has_messaging_consent(self) -> bool:
-        return self.messaging_consent_at is not None
+        """Consent was given and not withdrawn since (a later consent lifts an old STOP)."""
+        if self.messaging_consent_at is None:
+            return False
+        return (
+            self.messaging_stopped_at is None
+            or self.messaging_stopped_at < self.messaging_consent_at
+        )
 
 
 class ClientCaregiver(models.Model):
