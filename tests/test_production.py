@@ -87,3 +87,12 @@ def test_it_serves_the_sign_in_page_from_gunicorn_in_production_mode(tmp_path: P
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_it_answers_a_missing_page_with_its_own_translated_page(
+    client: object, settings: object
+) -> None:
+    settings.DEBUG = False  # type: ignore[attr-defined]
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="es")  # type: ignore[attr-defined]
+    assert response.status_code == 404
+    assert "Página no encontrada" in response.content.decode()
