@@ -24,9 +24,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The worker sends due messages and reminders (to the outbox in development) beside the server.
 demo: $(VENV)/.installed
 	$(BIN)/between migrate --noinput
 	$(BIN)/between synth --demo
+	$(BIN)/between worker --id demo & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/between runserver $(HOST)
 
 test: $(VENV)/.installed-dev

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "between.accounts",
     "between.clinic",
     "between.homework",
+    "between.portal",
+    "between.notify",
     "between.synth",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -228,3 +231,63 @@ LOGGING = {
 
 # --- Small-cell suppression for aggregates shown without record access ----------------------
 SMALL_CELL_MAX = env_int("BETWEEN_SMALL_CELL_MAX", 10, minimum=0)
+
+# --- Messages: email, SMS gateway, quiet hours (between/notify) ------------------------------
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+_email_backend = env_str("BETWEEN_EMAIL_BACKEND", "smtp" if PRODUCTION else "console")
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+EMAIL_HOST = env_str("BETWEEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("BETWEEN_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("BETWEEN_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("BETWEEN_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("BETWEEN_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("BETWEEN_EMAIL_FROM", "Between Sessions <no-reply@localhost>")
+
+SMS_BACKEND = env_str("BETWEEN_SMS_BACKEND", "outbox")
+if SMS_BACKEND not in {"outbox", "gateway"}:
+    raise ImproperlyConfigured(
+        f"BETWEEN_SMS_BACKEND must be outbox or gateway, not {SMS_BACKEND!r}"
+    )
+SMS_GATEWAY_URL = env_str("BETWEEN_SMS_GATEWAY_URL")
+SMS_GATEWAY_FORMAT = env_str("BETWEEN_SMS_GATEWAY_FORMAT", "form")
+if SMS_GATEWAY_FORMAT not in {"form", "json"}:
+    raise ImproperlyConfigured("BETWEEN_SMS_GATEWAY_FORMAT must be form or json")
+SMS_GATEWAY_USER = env_str("BETWEEN_SMS_GATEWAY_USER")
+SMS_GATEWAY_TOKEN = env_secret("BETWEEN_SMS_GATEWAY_TOKEN")
+SMS_GATEWAY_TIMEOUT = env_int("BETWEEN_SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+SMS_FROM = env_str("BETWEEN_SMS_FROM")
+# Inbound webhooks: HMAC key, header, accepted algorithms and the public URL the gateway signs.
+SMS_WEBHOOK_SECRET = env_secret("BETWEEN_SMS_WEBHOOK_SECRET")
+SMS_SIGNATURE_HEADER = env_str("BETWEEN_SMS_SIGNATURE_HEADER", "X-Signature")
+SMS_SIGNATURE_ALGORITHMS = env_list("BETWEEN_SMS_SIGNATURE_ALGORITHMS", "sha256")
+if not set(SMS_SIGNATURE_ALGORITHMS) <= {"sha256", "sha1"} or not SMS_SIGNATURE_ALGORITHMS:
+    raise ImproperlyConfigured("BETWEEN_SMS_SIGNATURE_ALGORITHMS must list sha256 and/or sha1")
+SMS_WEBHOOK_BASE_URL = env_str("BETWEEN_SMS_WEBHOOK_BASE_URL").rstrip("/")
+if PRODUCTION and SMS_BACKEND == "gateway":
+    for _name, _value in (
+        ("BETWEEN_SMS_GATEWAY_URL", SMS_GATEWAY_URL),
+        ("BETWEEN_SMS_GATEWAY_TOKEN", SMS_GATEWAY_TOKEN),
+        ("BETWEEN_SMS_WEBHOOK_SECRET", SMS_WEBHOOK_SECRET),
+    ):
+        if not _value:
+            raise ImproperlyConfigured(f"{_name} must be set when BETWEEN_SMS_BACKEND=gateway")
+    if not SMS_GATEWAY_URL.startswith("https://"):
+        raise ImproperlyConfigured("BETWEEN_SMS_GATEWAY_URL must be an https:// URL in production")
+
+
+def _clock(name: str, default: str) -> time:
+    raw = env_str(name, default)
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time like 21:00, not {raw!r}") from None
+
+
+# No message (except a sign-in link someone is waiting for) goes out in these hours, county time.
+QUIET_HOURS_START = _clock("BETWEEN_QUIET_HOURS_START", "21:00")
+QUIET_HOURS_END = _clock("BETWEEN_QUIET_HOURS_END", "08:00")

@@ -21,6 +21,8 @@ urlpatterns = [
     path("accounts/", include("between.accounts.urls")),
     path("", include("between.clinic.urls")),
     path("", include("between.homework.urls")),
+    path("family/", include("between.portal.urls")),
+    path("notify/", include("between.notify.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -17,7 +17,8 @@ from django.http import Http404, HttpRequest
 from between.accounts import audit
 from between.accounts.models import STAFF_ROLES, AuditAction, Membership, Role, User
 from between.clinic.models import Client, Program, Session
-from between.homework.models import Assignment
+from between.homework.models import Assignment, PracticeLog
+from between.portal.models import Invitation
 
 # Roles that may change client records (sessions, notes; later homework).
 WRITE_ROLES = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
@@ -273,3 +274,73 @@ def get_supervised_clinician_for(
     if clinician is None:
         raise _deny(user, request, "accounts.user", clinician_id)
     return clinician
+
+
+# --- Family portal ---------------------------------------------------------------------------
+
+
+def family_clients(user: Any) -> QuerySet[Client]:
+    """The children a family account is linked to (as a caregiver, or the youth's own account).
+
+    Only the family part of `visible_clients`: a person who is also on staff sees their own
+    family's homework here, never their caseload."""
+    if not is_family(user):
+        return Client.objects.none()
+    return Client.objects.filter(
+        pk__in=Client.objects.filter(Q(caregivers__user=user) | Q(portal_user=user)).values("pk")
+    )
+
+
+def family_assignments(user: Any) -> QuerySet[Assignment]:
+    """Open homework of the family's own children: what the portal shows (never notes)."""
+    return Assignment.objects.filter(
+        client__in=family_clients(user).values("pk"), closed_at__isnull=True
+    )
+
+
+def get_family_assignment_for(
+    user: Any, assignment_id: int, *, request: HttpRequest | None = None
+) -> Assignment:
+    """One open assignment of the family's own children; else 404, audited either way."""
+    assignment = (
+        family_assignments(user)
+        .filter(pk=assignment_id)
+        .select_related("client", "session", "template_version")
+        .first()
+    )
+    if assignment is None:
+        raise _deny(user, request, "homework.assignment", assignment_id)
+    audit.record(user, AuditAction.VIEW, assignment, request=request)
+    return assignment
+
+
+def get_family_log_for(
+    user: Any, log_id: int, *, request: HttpRequest | None = None
+) -> PracticeLog:
+    """A practice log this family member made, on open homework of their own children."""
+    log = (
+        PracticeLog.objects.filter(
+            pk=log_id,
+            logged_by_id=getattr(user, "pk", 0) or 0,
+            assignment__in=family_assignments(user).values("pk"),
+        )
+        .select_related("assignment")
+        .first()
+    )
+    if log is None:
+        raise _deny(user, request, "homework.practicelog", log_id, write=True)
+    return log
+
+
+def get_invitation_for(
+    user: Any, invitation_id: int, *, request: HttpRequest | None = None
+) -> Invitation:
+    """A portal invitation of a client whose record the user may change; else 404, audited."""
+    invitation = (
+        Invitation.objects.filter(pk=invitation_id, client__in=writable_clients(user).values("pk"))
+        .select_related("client", "caregiver")
+        .first()
+    )
+    if invitation is None:
+        raise _deny(user, request, "portal.invitation", invitation_id, write=True)
+    return invitation

@@ -51,7 +51,10 @@ def open_assignments(session: Session) -> QuerySet[Assignment]:
         .distinct()
         .select_related("session", "template_version__template")
         .prefetch_related(
-            Prefetch("logs", queryset=PracticeLog.objects.order_by("practiced_on")),
+            Prefetch(
+                "logs",
+                queryset=PracticeLog.objects.select_related("logged_by").order_by("practiced_on"),
+            ),
             Prefetch(
                 "reviews",
                 queryset=Review.objects.filter(session=session)
