@@ -18,6 +18,7 @@ from between.accounts import audit
 from between.accounts.models import STAFF_ROLES, AuditAction, Membership, Role, User
 from between.clinic.models import Client, Program, Session
 from between.homework.models import Assignment, PracticeLog
+from between.notify.models import Alert
 from between.portal.models import Invitation
 
 # Roles that may change client records (sessions, notes; later homework).
@@ -344,3 +345,19 @@ def get_invitation_for(
     if invitation is None:
         raise _deny(user, request, "portal.invitation", invitation_id, write=True)
     return invitation
+
+
+def unread_alerts(user: Any) -> QuerySet[Alert]:
+    """The user's own unread alerts about clients they may still see (or about no client)."""
+    return (
+        Alert.objects.filter(recipient_id=getattr(user, "pk", 0) or 0, read_at__isnull=True)
+        .filter(Q(client__isnull=True) | Q(client__in=staff_visible_clients(user).values("pk")))
+        .select_related("client")
+    )
+
+
+def get_alert_for(user: Any, alert_id: int, *, request: HttpRequest | None = None) -> Alert:
+    alert = unread_alerts(user).filter(pk=alert_id).first()
+    if alert is None:
+        raise _deny(user, request, "notify.alert", alert_id, write=True)
+    return alert

@@ -115,7 +115,13 @@ def my_week(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "homework/my_week.html",
-        {"unreviewed": unreviewed, "silent": silent, "start": start, "end": end},
+        {
+            "alerts": policy.unread_alerts(request.user),
+            "unreviewed": unreviewed,
+            "silent": silent,
+            "start": start,
+            "end": end,
+        },
     )
 
 

@@ -331,6 +331,17 @@ def raise_alert(recipient: User, *, kind: str, client: Client | None = None) -> 
     return alert
 
 
+def mark_alert_read(actor: User, alert: Alert) -> Alert:
+    """The recipient has seen the alert: it leaves "my week"."""
+    if alert.recipient_id != actor.pk:
+        raise PermissionDenied(_("This alert is for someone else."))
+    with transaction.atomic():
+        Alert.objects.filter(pk=alert.pk, read_at__isnull=True).update(read_at=timezone.now())
+        alert.refresh_from_db(fields=["read_at"])
+        audit.record(actor, AuditAction.UPDATE, alert, client_id=alert.client_id, detail="read")
+    return alert
+
+
 # --- Inbound text messages -------------------------------------------------------------------
 
 

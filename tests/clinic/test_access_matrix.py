@@ -27,6 +27,8 @@ from between.homework.models import (
     PracticeLog,
     Review,
 )
+from between.notify import actions as notify_actions
+from between.notify.models import Alert
 from tests.conftest import PASSWORD, County
 from tests.homework.factories import TEMPLATE_FIELDS
 
@@ -91,11 +93,14 @@ MATRIX: list[tuple[str, str, str, int, int, int, int, int, int, int, int, int]] 
     # SMS gateway webhooks: not for people; without a valid HMAC signature everyone gets 403.
     ("notify:sms-inbound",          "POST", "-", 403, 403, 403, 403, 403, 403, 403, 403, 403),
     ("notify:sms-status",           "POST", "-", 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    # A staff alert: only its recipient may mark it read.
+    ("notify:alert-read",           "POST", "A", 302, 302, 404, 404, 404, 404, 404, 404, 404),
+    ("notify:alert-read",           "POST", "B", 302, 404, 404, 404, 404, 404, 404, 404, 302),
 ]
 # fmt: on
 
 # Pages that need a signed-in user: anonymous visitors are sent to the sign-in page.
-SIGN_IN_FIRST = {"home", "clinic:client-detail", "clinic:program-detail"} | {
+SIGN_IN_FIRST = {"home", "clinic:client-detail", "clinic:program-detail", "notify:alert-read"} | {
     row[0] for row in MATRIX if row[0].startswith("homework:")
 }
 
@@ -127,6 +132,9 @@ URL_ARGUMENTS: dict[str, Callable[[County, str], dict[str, int]]] = {
     },
     "homework:supervision-clinician": lambda c, side: {
         "clinician_id": (c.clinician if side == "A" else c.outsider).pk
+    },
+    "notify:alert-read": lambda c, side: {
+        "alert_id": Alert.objects.get(recipient=c.clinician if side == "A" else c.outsider).pk
     },
     "homework:library-detail": lambda c, side: {"template_id": _template().pk},
     "homework:library-edit": lambda c, side: {"template_id": _template().pk},
@@ -198,6 +206,7 @@ def homework_county(county: County) -> County:
     )
     sides = ((county.clinician, county.client), (county.outsider, county.other_client))
     for clinician, client in sides:
+        notify_actions.raise_alert(clinician, kind="family_locked_out", client=client)
         session = clinic_actions.record_session(clinician, client, occurred_on=date(2026, 11, 2))
         homework_actions.assign_homework(
             clinician,
