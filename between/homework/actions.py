@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from between.homework.models import (
     QUALITY_ELEMENTS,
     Assignment,
     Barrier,
+    Difficulty,
     Favorite,
     HomeworkTemplate,
     NoHomework,
@@ -481,3 +483,52 @@ def log_practice(
         # The same key raced in from a retried request: the first one won.
         return PracticeLog.objects.get(idempotency_key=idempotency_key), False
     return log, True
+
+
+def amend_practice_log(
+    actor: User,
+    log: PracticeLog,
+    *,
+    count: int | None = None,
+    helpful: int | None = None,
+    difficulty: str = "",
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> PracticeLog:
+    """The optional details a family adds after the one-tap answer: how many times, how helpful
+    (the log's 0–10 rating), how hard, and a short note. Only the person who logged it, on
+    homework their family account can see."""
+    if (
+        log.logged_by_id != actor.pk
+        or not policy.family_assignments(actor).filter(pk=log.assignment_id).exists()
+    ):
+        audit.record(actor, AuditAction.DENY, log, outcome="denied", detail="details")
+        raise PermissionDenied(_("You may not change this log."))
+    if count is not None and not 0 <= count <= 100:
+        raise ValidationError({"count": _("Give a number from 0 to 100.")})
+    if helpful is not None and not 0 <= helpful <= 10:
+        raise ValidationError({"helpful": _("Choose a number from 0 to 10.")})
+    if difficulty and difficulty not in Difficulty.values:
+        raise ValidationError({"difficulty": _("Choose easy, OK or hard.")})
+    text = note.strip()
+    if len(text) > 500:
+        raise ValidationError({"note": _("Please keep the note shorter.")})
+    with transaction.atomic():
+        locked = PracticeLog.objects.select_for_update().get(pk=log.pk)
+        changed = []
+        fields = (("count", count), ("rating", helpful), ("difficulty", difficulty), ("note", text))
+        for name, value in fields:
+            if value not in (None, "") and getattr(locked, name) != value:
+                setattr(locked, name, value)
+                changed.append(name)
+        if changed:
+            locked.save(update_fields=changed)
+            audit.record(
+                actor,
+                AuditAction.UPDATE,
+                locked,
+                request=request,
+                client_id=log.assignment.client_id,
+                detail="details:" + ",".join(changed),
+            )
+    return locked

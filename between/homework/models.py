@@ -275,6 +275,12 @@ class Completion(models.TextChoices):
     NOT = "not", _("Not today")
 
 
+class Difficulty(models.TextChoices):
+    EASY = "easy", _("Easy")
+    OK = "ok", _("OK")
+    HARD = "hard", _("Hard")
+
+
 class LogSource(models.TextChoices):
     PORTAL = "portal", _("Family portal")
     SMS = "sms", _("Text message")
@@ -289,8 +295,12 @@ class PracticeLog(models.Model):
     practiced_on = models.DateField(_("day"))
     completion = models.CharField(_("practiced?"), max_length=8, choices=Completion.choices)
     count = models.PositiveIntegerField(_("how many times"), null=True, blank=True)
+    # How helpful the practice felt (0–10), as the family rates it.
     rating = models.PositiveSmallIntegerField(
         _("rating (0–10)"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    difficulty = models.CharField(
+        _("how hard it was"), max_length=8, choices=Difficulty.choices, blank=True
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     source = models.CharField(max_length=12, choices=LogSource.choices)

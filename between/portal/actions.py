@@ -23,6 +23,7 @@ from between.accounts.actions import create_user, grant_role
 from between.accounts.models import AuditAction, Role, User
 from between.clinic.actions import link_family_account, today
 from between.clinic.models import Caregiver, Client, ClientCaregiver
+from between.homework import actions as homework_actions
 from between.homework.models import PracticeLog
 from between.notify import actions as notify
 from between.portal import security
@@ -393,9 +394,6 @@ def set_language(actor: User, language: str) -> None:
         audit.record(actor, AuditAction.UPDATE, actor, detail="preferred_language")
 
 
-DIFFICULTY = ("easy", "ok", "hard")
-
-
 def add_practice_details(
     actor: User,
     log: PracticeLog,
@@ -406,47 +404,10 @@ def add_practice_details(
     note: str = "",
     request: HttpRequest | None = None,
 ) -> PracticeLog:
-    """The optional details after the one-tap answer: how many times, how helpful (stored as the
-    log's 0–10 rating), how hard (a "[difficulty: …]" prefix of the note until the log has a
-    field for it), and a short note. Only the person who logged it, on open homework.
-
-    Belongs with homework.actions (it changes a PracticeLog); kept here until homework has an
-    `amend_practice_log` action."""
-    if (
-        log.logged_by_id != actor.pk
-        or not policy.family_assignments(actor).filter(pk=log.assignment_id).exists()
-    ):
-        audit.record(actor, AuditAction.DENY, log, outcome="denied", detail="details")
-        raise PermissionDenied(_("You may not change this log."))
-    if count is not None and not 0 <= count <= 100:
-        raise ValidationError({"count": _("Give a number from 0 to 100.")})
-    if helpful is not None and not 0 <= helpful <= 10:
-        raise ValidationError({"helpful": _("Choose a number from 0 to 10.")})
-    if difficulty and difficulty not in DIFFICULTY:
-        raise ValidationError({"difficulty": _("Choose easy, OK or hard.")})
-    text = note.strip()
-    if difficulty:
-        text = f"[difficulty: {difficulty}] {text}".strip()
-    if len(text) > 500:
-        raise ValidationError({"note": _("Please keep the note shorter.")})
-    with transaction.atomic():
-        locked = PracticeLog.objects.select_for_update().get(pk=log.pk)
-        changed = []
-        for name, value in (("count", count), ("rating", helpful), ("note", text)):
-            if value not in (None, "") and getattr(locked, name) != value:
-                setattr(locked, name, value)
-                changed.append(name)
-        if changed:
-            locked.save(update_fields=changed)
-            audit.record(
-                actor,
-                AuditAction.UPDATE,
-                locked,
-                request=request,
-                client_id=log.assignment.client_id,
-                detail="details:" + ",".join(changed),
-            )
-    return locked
+    """The optional details after the one-tap answer (see homework.actions.amend_practice_log)."""
+    return homework_actions.amend_practice_log(
+        actor, log, count=count, helpful=helpful, difficulty=difficulty, note=note, request=request
+    )
 
 
 def stop_messages(actor: User, *, request: HttpRequest | None = None) -> bool:

@@ -594,3 +594,19 @@ def test_it_gives_again_the_current_version_even_from_a_stale_object(
     edited = actions.revise_template(None, breathing, {"minutes": 9})
     again = actions.reassign(county.clinician, attended(county, 0), stale)
     assert again.template_version_id == edited.pk
+
+
+def test_it_lets_the_family_add_how_hard_and_how_helpful_to_their_own_log(
+    county: County, given: Assignment
+) -> None:
+    entry, _ = log(given, county.family, source="portal")
+    amended = actions.amend_practice_log(
+        county.family, entry, helpful=8, difficulty="hard", note=" at bedtime "
+    )
+    assert (amended.rating, amended.difficulty, amended.note) == (8, "hard", "at bedtime")
+    with pytest.raises(ValidationError):
+        actions.amend_practice_log(county.family, entry, difficulty="awful")
+    with pytest.raises(PermissionDenied):
+        actions.amend_practice_log(county.clinician, entry, helpful=1)
+    entry.refresh_from_db()
+    assert entry.rating == 8

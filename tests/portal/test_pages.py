@@ -119,7 +119,8 @@ def test_it_adds_the_optional_details_after_the_tap(
     assert response.status_code == 200
     log.refresh_from_db()
     assert (log.count, log.rating) == (2, 7)
-    assert log.note == "[difficulty: hard] Kai liked it at bedtime."
+    assert log.note == "Kai liked it at bedtime."
+    assert log.difficulty == "hard"
     bad = client.post(
         reverse("portal:log-details", args=[log.pk]),
         {f"d{log.pk}-helpful": "11"},
