@@ -23,8 +23,6 @@ from between.accounts.actions import create_user, grant_role
 from between.accounts.models import AuditAction, Role, User
 from between.clinic.actions import link_family_account, today
 from between.clinic.models import Caregiver, Client, ClientCaregiver
-from between.homework import actions as homework_actions
-from between.homework.models import PracticeLog
 from between.notify import actions as notify
 from between.portal import security
 from between.portal.models import AttemptKind, Channel, FamilyAccount, Invitation
@@ -392,22 +390,6 @@ def set_language(actor: User, language: str) -> None:
         User.objects.filter(pk=actor.pk).update(preferred_language=language)
         actor.preferred_language = language
         audit.record(actor, AuditAction.UPDATE, actor, detail="preferred_language")
-
-
-def add_practice_details(
-    actor: User,
-    log: PracticeLog,
-    *,
-    count: int | None = None,
-    helpful: int | None = None,
-    difficulty: str = "",
-    note: str = "",
-    request: HttpRequest | None = None,
-) -> PracticeLog:
-    """The optional details after the one-tap answer (see homework.actions.amend_practice_log)."""
-    return homework_actions.amend_practice_log(
-        actor, log, count=count, helpful=helpful, difficulty=difficulty, note=note, request=request
-    )
 
 
 def stop_messages(actor: User, *, request: HttpRequest | None = None) -> bool:

@@ -142,7 +142,7 @@ def log_details(request: AuthedRequest, log_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            log = actions.add_practice_details(
+            log = homework_actions.amend_practice_log(
                 request.user,
                 log,
                 count=data["count"],
