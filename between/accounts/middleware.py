@@ -60,9 +60,10 @@ class SessionLifetimeMiddleware:
 
     def _expire(self, request: HttpRequest, reason: str) -> HttpResponse:
         audit.record(request.user, AuditAction.SESSION_EXPIRED, request=request)
+        family_only = policy.is_family(request.user) and not policy.is_staff_member(request.user)
         logout(request)
         messages.info(request, reason)
-        login = reverse(settings.LOGIN_URL)
+        login = reverse("portal:sign-in" if family_only else settings.LOGIN_URL)
         target = f"{login}?{urlencode({'next': request.get_full_path()})}"
         if getattr(request, "htmx", False) or request.headers.get("HX-Request"):
             response = HttpResponse(status=401)

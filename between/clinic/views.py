@@ -58,6 +58,8 @@ def _counted(queryset: object, group: str) -> Coalesce:
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     roles = policy.roles_of(user)
+    if roles == {Role.FAMILY}:
+        return redirect("portal:today")  # families have their own pages
     today = actions.today()
     context: dict[str, object] = {"today": today, "roles": roles}
     if Role.CLINICIAN in roles or Role.SUPERVISOR in roles:

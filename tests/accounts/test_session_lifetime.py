@@ -31,9 +31,11 @@ def signed_in(client: HttpClient, user: User, *, idle: float = 0, since: float =
     session.save()
 
 
-def assert_signed_out(client: HttpClient, response: object) -> None:
+def assert_signed_out(
+    client: HttpClient, response: object, sign_in: str = "/accounts/sign-in/"
+) -> None:
     assert response.status_code == 302  # type: ignore[attr-defined]
-    assert response["Location"] == "/accounts/sign-in/?next=%2F"  # type: ignore[index]
+    assert response["Location"] == f"{sign_in}?next=%2F"  # type: ignore[index]
     assert "_auth_user_id" not in client.session
     assert client.get("/").status_code == 302
 
@@ -63,7 +65,7 @@ def test_it_reads_the_staff_idle_limit_from_settings(
 
 def test_it_gives_families_a_longer_idle_limit(county: County, client: HttpClient) -> None:
     signed_in(client, county.family, idle=20 * MINUTE)
-    assert client.get("/").status_code == 200
+    assert client.get("/family/today/").status_code == 200
 
 
 def test_it_signs_families_out_after_their_idle_limit(
@@ -71,7 +73,8 @@ def test_it_signs_families_out_after_their_idle_limit(
 ) -> None:
     settings.FAMILY_IDLE_MINUTES = 30
     signed_in(client, county.family, idle=31 * MINUTE)
-    assert_signed_out(client, client.get("/"))
+    # Families are sent to their own sign-in page.
+    assert_signed_out(client, client.get("/"), sign_in="/family/sign-in/")
 
 
 def test_it_refreshes_the_last_activity_on_each_request(county: County, client: HttpClient) -> None:
@@ -96,9 +99,9 @@ def test_it_reads_the_absolute_lifetime_from_settings(
 ) -> None:
     settings.SESSION_MAX_HOURS = 2
     signed_in(client, county.family, idle=0, since=1 * HOUR)
-    assert client.get("/").status_code == 200
+    assert client.get("/family/today/").status_code == 200
     signed_in(client, county.family, idle=0, since=2 * HOUR + MINUTE)
-    assert_signed_out(client, client.get("/"))
+    assert_signed_out(client, client.get("/"), sign_in="/family/sign-in/")
 
 
 # --- what an expiry does -----------------------------------------------------------------------

@@ -31,7 +31,7 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: "/accounts/sign-in/" not in url)
 
 
 def test_it_walks_the_clinician_through_the_pages_in_both_languages(
@@ -89,5 +89,7 @@ def test_it_signs_in_every_demo_role_to_an_accessible_home(
     live_server: Any, demo_county: None, page: Any, username: str
 ) -> None:
     sign_in(page, live_server.url, username)
+    expected = "/family/today/" if username == "demo-family" else "/"
+    assert page.url == f"{live_server.url}{expected}"
     assert page.get_by_role("heading", level=1).is_visible()
     assert_accessible(page)

@@ -47,7 +47,8 @@ PERSONAS = (
 # fmt: off
 #  route                    method  object  anon clin  sup  rev  ana  trn  adm  fam  out
 MATRIX: list[tuple[str, str, str, int, int, int, int, int, int, int, int, int]] = [
-    ("home",                  "GET",  "-",  302, 200, 200, 200, 200, 200, 200, 200, 200),
+    # Families are sent on to their own pages (/family/today/).
+    ("home",                  "GET",  "-",  302, 200, 200, 200, 200, 200, 200, 302, 200),
     ("healthz",               "GET",  "-",  200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("accounts:login",        "GET",  "-",  200, 302, 302, 302, 302, 302, 302, 302, 302),
     ("accounts:logout",       "GET",  "-",  405, 405, 405, 405, 405, 405, 405, 405, 405),

