@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "between.homework",
     "between.portal",
     "between.notify",
+    "between.indicators",
     "between.synth",
     "django.contrib.admin",
     "django.contrib.auth",

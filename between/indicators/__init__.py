@@ -1,0 +1,1 @@
+"""Indicators: one registry of definitions, a summary table of counts, SPC charts and dashboards."""
