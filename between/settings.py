@@ -233,6 +233,11 @@ LOGGING = {
 # --- Small-cell suppression for aggregates shown without record access ----------------------
 SMALL_CELL_MAX = env_int("BETWEEN_SMALL_CELL_MAX", 10, minimum=0)
 
+# --- Indicator summary (between/indicators, ADR 004) -----------------------------------------
+# Periods that ended fewer than this many days ago are refreshed again (late entries, reviews
+# and family logs arrive after the session); older periods are closed and never recomputed.
+SUMMARY_LOOKBACK_DAYS = env_int("BETWEEN_SUMMARY_LOOKBACK_DAYS", 62, minimum=0)
+
 # --- Messages: email, SMS gateway, quiet hours (between/notify) ------------------------------
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",

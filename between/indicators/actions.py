@@ -1,0 +1,148 @@
+"""Refreshing the indicator summary (ADR 004).
+
+`refresh_summary` recomputes every open week and month from the sessions with one aggregate
+query per indicator and grain, replaces their rows in one transaction, and closes periods that
+ended more than the look-back window ago. Running it twice gives the same rows; a closed period
+is recomputed only by an explicit `rebuild`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Max, Min, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from between.clinic.models import Session
+from between.indicators import periods
+from between.indicators.models import Grain, IndicatorCount, SummaryPeriod
+from between.indicators.registry import DIMENSION_KEYS, INDICATORS, Indicator, annotated_base
+
+Key = tuple[str, date, int, int, str, str]
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    periods_refreshed: int
+    periods_closed: int
+    rows_written: int
+    refreshed_at: datetime | None
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def count_rows(
+    indicator: Indicator, grain: str, first: date, last: date, *, by_dimension: bool
+) -> dict[Key, list[int]]:
+    """[numerator, denominator, elements] per (indicator, period, program, clinician,
+    dimension, value), from one GROUP BY over the indicator's rows dated first..last."""
+    day = indicator.path("occurred_on")
+    trunc = TruncWeek(day) if grain == Grain.WEEK else TruncMonth(day)
+    rows = annotated_base(indicator).filter(**{f"{day}__gte": first, f"{day}__lte": last})
+    group: dict[str, Any] = {
+        "period": trunc,
+        "program_ref": F(indicator.path("program_id")),
+        "clinician_ref": F(indicator.path("clinician_id")),
+    }
+    if by_dimension:
+        group.update({f"d_{key}": F(f"dim_{key}") for key in DIMENSION_KEYS})
+    sums: dict[str, Any] = {"num": Sum("is_numerator"), "den": Count("pk")}
+    if indicator.elements is not None:
+        sums["el"] = Sum(indicator.elements())
+    grouped = rows.values(**group).annotate(**sums).order_by()
+
+    totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in grouped:
+        cell = (
+            indicator.key,
+            _as_date(row["period"]),
+            row["program_ref"],
+            row["clinician_ref"],
+        )
+        amounts = (int(row["num"] or 0), int(row["den"]), int(row.get("el") or 0))
+        splits = [("", "")]
+        if by_dimension:
+            splits += [(key, str(row[f"d_{key}"] or "")) for key in DIMENSION_KEYS]
+        for dimension, value in splits:
+            total = totals[(*cell, dimension, value)]
+            for i, amount in enumerate(amounts):
+                total[i] += amount
+    return totals
+
+
+def _ensure_periods(grain: str, first: date, today: date) -> None:
+    wanted = [
+        SummaryPeriod(grain=grain, start=start, end=periods.period_end(grain, start))
+        for start in periods.periods(grain, first, today)
+    ]
+    SummaryPeriod.objects.bulk_create(wanted, ignore_conflicts=True)
+
+
+def refresh_summary(
+    *, today: date | None = None, rebuild: bool = False, lookback_days: int | None = None
+) -> RefreshResult:
+    """Recompute the open periods (every period with `rebuild`) up to `today`."""
+    today = today or timezone.localdate()
+    lookback = settings.SUMMARY_LOOKBACK_DAYS if lookback_days is None else lookback_days
+    first = Session.objects.aggregate(first=Min("occurred_on"))["first"]
+    if first is None:
+        return RefreshResult(0, 0, 0, None)
+    now = timezone.now()
+    refreshed = closed = written = 0
+    for grain in (Grain.WEEK, Grain.MONTH):
+        _ensure_periods(grain, first, today)
+        with transaction.atomic():
+            # Locking the period rows makes two concurrent refreshes take turns.
+            due = SummaryPeriod.objects.select_for_update().filter(grain=grain, start__lte=today)
+            if not rebuild:
+                due = due.filter(closed_at__isnull=True)
+            starts = {p.start: p for p in due}
+            if not starts:
+                continue
+            low, high = min(starts), max(p.end for p in starts.values())
+            rows: dict[Key, list[int]] = {}
+            for indicator in INDICATORS:
+                counted = count_rows(indicator, grain, low, high, by_dimension=grain == Grain.MONTH)
+                rows.update({k: v for k, v in counted.items() if k[1] in starts})
+            IndicatorCount.objects.filter(grain=grain, period_start__in=list(starts)).delete()
+            IndicatorCount.objects.bulk_create(_count_objects(grain, rows), batch_size=5000)
+            written += len(rows)
+            cutoff = today - timedelta(days=lookback)
+            ending = [p.pk for p in starts.values() if p.end < cutoff and p.closed_at is None]
+            SummaryPeriod.objects.filter(pk__in=[p.pk for p in starts.values()]).update(
+                refreshed_at=now
+            )
+            closed += SummaryPeriod.objects.filter(pk__in=ending).update(closed_at=now)
+            refreshed += len(starts)
+    return RefreshResult(refreshed, closed, written, now)
+
+
+def _count_objects(grain: str, rows: dict[Key, list[int]]) -> Iterable[IndicatorCount]:
+    for (key, start, program_id, clinician_id, dimension, value), amounts in rows.items():
+        yield IndicatorCount(
+            indicator=key,
+            grain=grain,
+            period_start=start,
+            program_id=program_id,
+            clinician_id=clinician_id,
+            dimension=dimension,
+            value=value,
+            numerator=amounts[0],
+            denominator=amounts[1],
+            elements=amounts[2],
+        )
+
+
+def data_as_of() -> datetime | None:
+    """When the summary was last refreshed (what the pages print as "data as of")."""
+    result: datetime | None = SummaryPeriod.objects.aggregate(at=Max("refreshed_at"))["at"]
+    return result

@@ -1,0 +1,132 @@
+"""The indicator summary: numerators and denominators per period, program and clinician.
+
+Dashboards read these rows, never the sessions (ADR 004). The rows are raw counts; every rate,
+limit and judgement is computed from them when shown.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Grain(models.TextChoices):
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+
+
+class SummaryPeriod(models.Model):
+    """One week or month of the summary: open (refreshed with a look-back window) or closed.
+
+    A closed period is never recomputed by the routine refresh: the numbers a report cited
+    stay the numbers on the page."""
+
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    start = models.DateField()
+    end = models.DateField()  # inclusive
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["grain", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["grain", "start"], name="summary_period_unique"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="period_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.start}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class IndicatorCount(models.Model):
+    """Counts of one indicator for one period, program and clinician.
+
+    `dimension` = "" holds the whole (program, clinician) cell; other rows split the same cell
+    by one breakdown dimension (diagnosis group, age band, caregiver language, session type),
+    so the rows of one dimension add up to the "" row. Week rows hold only dimension "" (weekly
+    splits are too small to read and would multiply the table: see ADR 004)."""
+
+    indicator = models.CharField(max_length=32)
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    period_start = models.DateField()
+    program = models.ForeignKey("clinic.Program", on_delete=models.CASCADE, related_name="+")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    dimension = models.CharField(max_length=24, blank=True)
+    value = models.CharField(max_length=24, blank=True)
+    numerator = models.PositiveIntegerField()
+    denominator = models.PositiveIntegerField()
+    # Sum of quality elements over the denominator's assignments (assignment quality only).
+    elements = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "indicator",
+                    "grain",
+                    "period_start",
+                    "program",
+                    "clinician",
+                    "dimension",
+                    "value",
+                ],
+                name="indicator_count_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__lte=models.F("denominator")),
+                name="indicator_count_numerator_le_denominator",
+            ),
+        ]
+        indexes = [
+            # The dashboards: one indicator, one grain, one dimension, programs, a date range.
+            models.Index(
+                fields=["indicator", "grain", "dimension", "program", "period_start"],
+                name="indicator_count_dashboard",
+            ),
+            # The clinician dashboard.
+            models.Index(
+                fields=["indicator", "grain", "dimension", "clinician", "period_start"],
+                name="indicator_count_clinician",
+            ),
+            # The refresh replaces whole periods.
+            models.Index(fields=["grain", "period_start"], name="indicator_count_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.grain} {self.period_start}"
+
+
+class Intervention(models.Model):
+    """A change the county made (a training, supervisor prompts, reminders, feedback reports),
+    annotated on the charts at its date and usable as the start of a new chart phase."""
+
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("Training")
+        SUPERVISION = "supervision", _("Supervisor prompts")
+        REMINDERS = "reminders", _("Reminders")
+        FEEDBACK = "feedback", _("Feedback reports")
+        OTHER = "other", _("Other")
+
+    label = models.CharField(_("label"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    started_on = models.DateField(_("started on"))
+    # Blank: county-wide.
+    program = models.ForeignKey(
+        "clinic.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["started_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.started_on})"

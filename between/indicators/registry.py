@@ -1,0 +1,349 @@
+"""The indicator registry: every indicator is defined here once.
+
+Pages, charts, CSV downloads, the summary refresh, reports and the API all read these
+definitions; none restates a numerator or a denominator. Session-level facts ("eligible",
+"homework assigned", "open prior homework", "reviewed") come from `homework/queries.py`, which
+the clinician-facing pages also use, so a number on a dashboard and a tick on a session page
+cannot disagree.
+
+An indicator counts rows of one *unit* (sessions or assignments). Each has:
+- `base()`: the denominator rows as a queryset (exclusions already applied);
+- `numerator`: a filter on the annotated base rows;
+- `date_path`, `program_path`, `clinician_path`, ...: where the summary finds the period, the
+  program, the clinician and the breakdown dimensions of a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from between.clinic.models import ClientCaregiver, DiagnosisGroup, Language, Session, SessionType
+from between.homework import queries
+from between.homework.models import Assignment, PracticeLog, Review
+
+
+class Unit(StrEnum):
+    SESSION = "session"
+    ASSIGNMENT = "assignment"
+
+
+class MeasureKind(StrEnum):
+    """How a number was observed. Garland's 13% (chart review of recorded sessions) and
+    Kazantzis & Deane's 57% (clinicians' self-report) are different kinds of measure; every
+    indicator and every reference line says which it is."""
+
+    STRUCTURED = "structured record"
+    CHART = "chart documentation"
+    SELF_REPORT = "self-report"
+    # For reference lines only: coders watched or listened to recorded sessions.
+    OBSERVED = "observation of recorded sessions"
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    value: float
+    label: str | Promise
+    source: str
+    measure_kind: MeasureKind
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    title: str | Promise
+    short_title: str | Promise
+    definition: str | Promise
+    numerator_text: str | Promise
+    denominator_text: str | Promise
+    exclusions_text: str | Promise
+    unit: Unit
+    measure_kind: MeasureKind
+    base: Callable[[], QuerySet[Any]]
+    numerator: Callable[[], Q]
+    annotations: Callable[[], dict[str, Any]] = dict
+    reference_lines: tuple[ReferenceLine, ...] = ()
+    # Assignment quality also reports the mean number of elements: the summary stores their sum.
+    elements: Callable[[], Any] | None = None
+    higher_is_better: bool = True
+    # Where the summary finds a row's date, program, clinician and client.
+    prefix: str = ""
+
+    def path(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+
+# --- Breakdown dimensions ----------------------------------------------------------------------
+
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-5", 0, 5),
+    ("6-11", 6, 11),
+    ("12-17", 12, 17),
+    ("18+", 18, None),
+)
+
+
+def _yyyymmdd(path: str) -> Any:
+    return ExtractYear(path) * 10000 + ExtractMonth(path) * 100 + ExtractDay(path)
+
+
+def age_difference(session_prefix: str) -> Any:
+    """The client's age band on the day of the session, in portable SQL.
+
+    Age in whole years is (YYYYMMDD of the day − YYYYMMDD of birth) // 10000, exact on every
+    database; comparing the difference with 60000, 120000, ... avoids integer division, which
+    the databases round differently."""
+    return _yyyymmdd(f"{session_prefix}occurred_on") - _yyyymmdd(
+        f"{session_prefix}client__birth_date"
+    )
+
+
+def age_band_expression() -> Case:
+    """The age band from the `age_diff` annotation (see `age_difference`)."""
+    whens = [
+        When(Q(age_diff__gte=low * 10000), then=Value(code))
+        for code, low, _high in reversed(AGE_BANDS)
+        if low > 0
+    ]
+    return Case(*whens, default=Value(AGE_BANDS[0][0]), output_field=CharField())
+
+
+def caregiver_language_expression(client_path: str) -> Coalesce:
+    """The primary caregiver's language, else the family's preferred language on the client."""
+    primary = ClientCaregiver.objects.filter(client=OuterRef(client_path), is_primary=True)
+    return Coalesce(
+        Subquery(primary.order_by("pk").values("caregiver__language")[:1]),
+        F(f"{client_path}__preferred_language"),
+        output_field=CharField(),
+    )
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    title: str | Promise
+    choices: Callable[[], list[tuple[str, str]]]
+
+
+def _age_choices() -> list[tuple[str, str]]:
+    return [(code, code) for code, _low, _high in AGE_BANDS]
+
+
+def _choices(enum: Any) -> Callable[[], list[tuple[str, str]]]:
+    return lambda: [(str(value), str(label)) for value, label in enum.choices]
+
+
+# Program and clinician are columns of the summary; these four are stored as (dimension, value).
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("diagnosis_group", _("Diagnosis group"), _choices(DiagnosisGroup)),
+    Dimension("age_band", _("Age band"), _age_choices),
+    Dimension("language", _("Caregiver language"), _choices(Language)),
+    Dimension("session_type", _("Session type"), _choices(SessionType)),
+)
+DIMENSION_KEYS = tuple(d.key for d in DIMENSIONS)
+BREAKDOWNS = ("program", "clinician", *DIMENSION_KEYS)
+
+
+def dimension_annotations(indicator: Indicator) -> dict[str, Any]:
+    """Annotations naming each breakdown dimension of a base row (`dim_<key>`)."""
+    session = indicator.prefix  # "" for sessions, "session__" for assignments
+    return {
+        "dim_age_band": age_band_expression(),
+        "dim_diagnosis_group": F(f"{session}client__diagnosis_group"),
+        "dim_language": caregiver_language_expression(f"{session}client"),
+        "dim_session_type": F(f"{session}session_type"),
+    }
+
+
+# --- Indicators --------------------------------------------------------------------------------
+
+
+def _eligible_sessions() -> QuerySet[Session]:
+    return Session.objects.filter(queries.eligible_q())
+
+
+def _sessions_with_open_homework() -> QuerySet[Any]:
+    return _eligible_sessions().filter(queries.had_open_homework())
+
+
+def _reviewed_assignments() -> QuerySet[Assignment]:
+    reviewed = Review.objects.filter(assignment=OuterRef("pk")).exclude(completion="not_reviewed")
+    return Assignment.objects.filter(Exists(reviewed))
+
+
+def _completed() -> Q:
+    return Q(Exists(Review.objects.filter(assignment=OuterRef("pk"), completion__in=FULL_OR_PART)))
+
+
+def _family_logged() -> Q:
+    logs = PracticeLog.objects.filter(assignment=OuterRef("pk"), source__in=FAMILY_SOURCES)
+    return Q(Exists(logs))
+
+
+FULL_OR_PART = ("full", "partial")
+# Logs the family made itself (portal or text message); paper trackers entered by the clinician
+# and clinician entries show practice, not use of the family tools.
+FAMILY_SOURCES = ("portal", "sms")
+QUALITY_THRESHOLD = 4
+
+GARLAND_2010 = ReferenceLine(
+    0.13,
+    _("County baseline 13%"),
+    "Garland et al. 2010 (observed in recorded sessions)",
+    MeasureKind.OBSERVED,
+)
+KAZANTZIS_1999 = ReferenceLine(
+    0.57,
+    _("National 57%"),
+    "Kazantzis & Deane 1999 (psychologists' self-report)",
+    MeasureKind.SELF_REPORT,
+)
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        key="homework_assigned",
+        title=_("Homework assigned in session"),
+        short_title=_("Assigned"),
+        definition=_(
+            "The share of eligible sessions in which the clinician assigned therapeutic "
+            "homework. This is the Performance Improvement Project's primary indicator."
+        ),
+        numerator_text=_("Eligible sessions with at least one homework assignment recorded."),
+        denominator_text=_(
+            "Eligible sessions: attended sessions that are not intake or assessment sessions."
+        ),
+        exclusions_text=_(
+            "No-shows, cancelled and scheduled sessions; intake or assessment sessions; sessions "
+            "where the clinician recorded that homework was not assigned because of a crisis, "
+            "because it was an intake, or because it was not clinically indicated. Sessions "
+            "where the family declined, or another reason was given, stay in the denominator."
+        ),
+        unit=Unit.SESSION,
+        measure_kind=MeasureKind.STRUCTURED,
+        base=_eligible_sessions,
+        numerator=lambda: Q(Exists(Assignment.objects.filter(session=OuterRef("pk")))),
+        reference_lines=(GARLAND_2010, KAZANTZIS_1999),
+    ),
+    Indicator(
+        key="prior_reviewed",
+        title=_("Prior homework reviewed"),
+        short_title=_("Reviewed"),
+        definition=_(
+            "Of the eligible sessions that had open homework from an earlier session, the share "
+            "in which the clinician reviewed it."
+        ),
+        numerator_text=_(
+            "Those sessions with a review of the homework recorded (done fully, partly or not "
+            'done; "not reviewed today" does not count).'
+        ),
+        denominator_text=_(
+            "Eligible sessions with open homework: an assignment given to the client in an "
+            "earlier session within the last 35 days that no earlier session reviewed."
+        ),
+        exclusions_text=_("The same exclusions as homework assigned."),
+        unit=Unit.SESSION,
+        measure_kind=MeasureKind.STRUCTURED,
+        base=_sessions_with_open_homework,
+        numerator=lambda: Q(queries.was_reviewed()),
+    ),
+    Indicator(
+        key="assignment_quality",
+        title=_("Assignment quality"),
+        short_title=_("Quality"),
+        definition=_(
+            "The share of assignments given with at least 4 of the 5 quality elements: "
+            "rationale explained, designed together, practiced in session, written copy given, "
+            "obstacles discussed. The mean number of elements is shown beside it."
+        ),
+        numerator_text=_("Assignments with at least 4 of the 5 quality elements recorded."),
+        denominator_text=_("Assignments given in the period."),
+        exclusions_text=_("None."),
+        unit=Unit.ASSIGNMENT,
+        measure_kind=MeasureKind.STRUCTURED,
+        base=lambda: Assignment.objects.all(),
+        annotations=lambda: {"elements": queries.quality_sum()},
+        numerator=lambda: Q(elements__gte=QUALITY_THRESHOLD),
+        elements=lambda: F("elements"),
+        prefix="session__",
+    ),
+    Indicator(
+        key="completion",
+        title=_("Homework completed"),
+        short_title=_("Completed"),
+        definition=_(
+            "Of the assignments that were reviewed, the share that the family did fully or "
+            "partly. Dated by the session in which the homework was assigned."
+        ),
+        numerator_text=_("Reviewed assignments done fully or partly."),
+        denominator_text=_(
+            "Assignments with at least one review (done fully, partly or not done)."
+        ),
+        exclusions_text=_('Assignments never reviewed, or only marked "not reviewed today".'),
+        unit=Unit.ASSIGNMENT,
+        measure_kind=MeasureKind.STRUCTURED,
+        base=_reviewed_assignments,
+        numerator=_completed,
+        prefix="session__",
+    ),
+    Indicator(
+        key="family_logging",
+        title=_("Family logging"),
+        short_title=_("Logged"),
+        definition=_(
+            "The share of assignments for which the family logged practice at least once "
+            "themselves, in the family portal or by text message."
+        ),
+        numerator_text=_("Assignments with at least one practice log from the portal or SMS."),
+        denominator_text=_("Assignments given in the period."),
+        exclusions_text=_("None."),
+        unit=Unit.ASSIGNMENT,
+        measure_kind=MeasureKind.SELF_REPORT,
+        base=lambda: Assignment.objects.all(),
+        numerator=_family_logged,
+        prefix="session__",
+    ),
+)
+
+REGISTRY: dict[str, Indicator] = {indicator.key: indicator for indicator in INDICATORS}
+DEFAULT_INDICATOR = "homework_assigned"
+
+
+def get(key: str) -> Indicator:
+    """The indicator with this key; KeyError names the known keys."""
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise KeyError(f"unknown indicator {key!r}; known: {', '.join(REGISTRY)}") from None
+
+
+def annotated_base(indicator: Indicator) -> QuerySet[Any]:
+    """The denominator rows with `is_numerator`, `elements` (if any) and the dimensions."""
+    rows = indicator.base().annotate(**indicator.annotations())
+    rows = rows.annotate(
+        is_numerator=Case(
+            When(indicator.numerator(), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+    rows = rows.annotate(age_diff=age_difference(indicator.prefix))
+    return rows.annotate(**dimension_annotations(indicator))

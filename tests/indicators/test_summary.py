@@ -1,0 +1,253 @@
+"""The summary refresh: the right counts, idempotent, closed periods frozen, dimensions adding up,
+and the same numbers as the session-level definitions in homework/queries.py."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
+
+from between.clinic.actions import today
+from between.clinic.models import Session
+from between.homework import actions as homework_actions
+from between.homework import queries
+from between.homework.models import Assignment
+from between.indicators import periods, registry, repository
+from between.indicators.actions import refresh_summary
+from between.indicators.models import IndicatorCount, SummaryPeriod
+from between.indicators.repository import Scope
+from between.synth.generator import CountyParams, generate_county
+from tests.conftest import County
+from tests.homework.factories import attended, give
+
+
+def totals(key: str, *, grain: str = "month", dimension: str = "") -> tuple[int, int]:
+    sums = IndicatorCount.objects.filter(indicator=key, grain=grain, dimension=dimension).aggregate(
+        n=Sum("numerator"), d=Sum("denominator")
+    )
+    return sums["n"] or 0, sums["d"] or 0
+
+
+def rows_snapshot() -> list[tuple[Any, ...]]:
+    return sorted(
+        IndicatorCount.objects.values_list(
+            "indicator",
+            "grain",
+            "period_start",
+            "program_id",
+            "clinician_id",
+            "dimension",
+            "value",
+            "numerator",
+            "denominator",
+            "elements",
+        )
+    )
+
+
+@pytest.fixture
+def month_of_care(county: County) -> dict[str, Any]:
+    """Carla's sessions with Kai over the last five weeks, each case on purpose:
+
+    - 30 days ago: homework given with 4 quality elements; a no-show the same week;
+    - 23 days ago: the homework reviewed (done partly); new homework with 2 elements;
+    - 16 days ago: crisis session, no homework (excluded);
+    - 9 days ago: family declined (stays in the denominator), prior homework not reviewed;
+    - 2 days ago: an intake-flagged session (excluded).
+    The family logged the first homework from the portal."""
+    first = attended(county, 30)
+    a1 = give(
+        first,
+        rationale_explained=True,
+        designed_together=True,
+        practiced_in_session=True,
+        written_copy_given=True,
+    )
+    attended(county, 29, status="no_show")
+    second = attended(county, 23)
+    homework_actions.review_assignment(county.clinician, second, a1, completion="partial")
+    give(second, obstacles_discussed=True, written_copy_given=True)
+    crisis = attended(county, 16)
+    homework_actions.record_no_homework(county.clinician, crisis, reason="crisis")
+    declined = attended(county, 9)
+    homework_actions.record_no_homework(county.clinician, declined, reason="declined")
+    attended(county, 2, is_intake=True)
+    homework_actions.log_practice(
+        county.family,
+        a1,
+        practiced_on=a1.session.occurred_on + timedelta(days=1),
+        completion="done",
+        source="portal",
+        idempotency_key="k-1",
+    )
+    return {"a1": a1}
+
+
+def test_it_counts_each_indicator_by_its_definition(county: County, month_of_care: Any) -> None:
+    refresh_summary()
+    # Eligible: 30, 23, 9 days ago (no-show, crisis and intake excluded; declined stays).
+    assert totals("homework_assigned") == (2, 3)
+    # Open homework at 23 days (a1, reviewed) and at 9 days (a2, not reviewed).
+    assert totals("prior_reviewed") == (1, 2)
+    assert totals("assignment_quality") == (1, 2)
+    quality = IndicatorCount.objects.filter(
+        indicator="assignment_quality", grain="month", dimension=""
+    )
+    assert quality.aggregate(e=Sum("elements"))["e"] == 6
+    assert totals("completion") == (1, 1)
+    assert totals("family_logging") == (1, 2)
+    # Weeks hold the same totals.
+    assert totals("homework_assigned", grain="week") == (2, 3)
+
+
+def test_it_splits_every_cell_by_each_dimension_without_losing_any(
+    county: County, month_of_care: Any
+) -> None:
+    refresh_summary()
+    for indicator in registry.INDICATORS:
+        whole = totals(indicator.key)
+        for key in registry.DIMENSION_KEYS:
+            assert totals(indicator.key, dimension=key) == whole, (indicator.key, key)
+    values = set(
+        IndicatorCount.objects.filter(indicator="homework_assigned").values_list(
+            "dimension", "value"
+        )
+    )
+    # Kai: born 2015-03-14, disruptive behavior, Spanish-speaking mother, individual sessions.
+    assert ("diagnosis_group", "disruptive") in values
+    assert ("language", "es") in values
+    assert ("session_type", "individual") in values
+    age = today().year - 2015 - ((today().month, today().day) < (3, 14))
+    band = next(code for code, low, high in registry.AGE_BANDS if low <= age <= (high or 99))
+    assert {v for d, v in values if d == "age_band"} <= {band, *[b[0] for b in registry.AGE_BANDS]}
+
+
+def test_it_gives_the_same_rows_when_run_twice(county: County, month_of_care: Any) -> None:
+    refresh_summary()
+    first = rows_snapshot()
+    refresh_summary()
+    assert rows_snapshot() == first
+    assert first
+
+
+def test_it_picks_up_late_entries_in_open_periods(county: County, month_of_care: Any) -> None:
+    refresh_summary()
+    before = totals("homework_assigned")
+    late = attended(county, 5)
+    give(late)
+    refresh_summary()
+    assert totals("homework_assigned") == (before[0] + 1, before[1] + 1)
+
+
+def test_it_never_recomputes_a_closed_period(county: County, month_of_care: Any) -> None:
+    # Look-back of zero days: every period that has ended is closed by this refresh.
+    refresh_summary(lookback_days=0)
+    closed = SummaryPeriod.objects.filter(closed_at__isnull=False, grain="month")
+    assert closed.exists() or today().day > 30  # the oldest session's month has ended
+    frozen = {p.start for p in closed}
+    old = [p for p in frozen if periods.period_end("month", p) < today()]
+    if not old:
+        pytest.skip("every session of the fixture falls in the current month today")
+    month = old[0]
+    before = rows_for(month)
+    late = attended(county, (today() - month).days)  # the first day of the closed month
+    give(late)
+    refresh_summary(lookback_days=0)
+    assert rows_for(month) == before
+    refresh_summary(lookback_days=0, rebuild=True)
+    assert rows_for(month) != before
+
+
+def rows_for(month: date) -> list[tuple[Any, ...]]:
+    return [r for r in rows_snapshot() if r[1] == "month" and r[2] == month]
+
+
+def test_it_closes_periods_older_than_the_look_back_only(county: County) -> None:
+    attended(county, 200)
+    refresh_summary(lookback_days=62)
+    cutoff = today() - timedelta(days=62)
+    for period in SummaryPeriod.objects.all():
+        assert period.is_closed == (period.end < cutoff), period
+        assert period.refreshed_at is not None
+
+
+def test_it_does_nothing_without_sessions(db: None) -> None:
+    result = refresh_summary()
+    assert result.rows_written == 0
+    assert not IndicatorCount.objects.exists()
+
+
+def test_it_agrees_with_the_session_level_definitions_on_a_synthetic_county(db: None) -> None:
+    """The summary's per-clinician counts equal homework/queries.py's live counts, and the
+    assignment-level indicators equal direct counts, for every month of a synthetic county."""
+    end = date(2025, 6, 30)
+    generate_county(
+        CountyParams(
+            programs=2, clinicians=4, clients=50, months=3, end_date=end, seed=5, slug="agree"
+        )
+    )
+    refresh_summary(today=end)
+    for start in periods.periods("month", date(2025, 4, 1), end):
+        last = periods.period_end("month", start)
+        live = {
+            r["clinician_id"]: r
+            for r in queries.clinician_summary(Session.objects.all(), start, last)
+        }
+        stored: dict[int, dict[str, int]] = {}
+        for key in ("homework_assigned", "prior_reviewed"):
+            for row in IndicatorCount.objects.filter(
+                indicator=key, grain="month", period_start=start, dimension=""
+            ):
+                cell = stored.setdefault(row.clinician_id, {})
+                cell[key + "_n"] = cell.get(key + "_n", 0) + row.numerator
+                cell[key + "_d"] = cell.get(key + "_d", 0) + row.denominator
+        assert set(stored) == set(live)
+        for clinician_id, row in live.items():
+            assert stored[clinician_id]["homework_assigned_n"] == row["assigned"]
+            assert stored[clinician_id]["homework_assigned_d"] == row["eligible"]
+            assert stored[clinician_id].get("prior_reviewed_n", 0) == row["reviewed"]
+            assert stored[clinician_id].get("prior_reviewed_d", 0) == row["with_open"]
+        quality = queries.assignment_quality(
+            Assignment.objects.filter(
+                session__occurred_on__gte=start, session__occurred_on__lte=last
+            )
+        )
+        n, d = (
+            IndicatorCount.objects.filter(
+                indicator="assignment_quality", grain="month", period_start=start, dimension=""
+            )
+            .aggregate(n=Sum("numerator"), d=Sum("denominator"))
+            .values()
+        )
+        assert (n, d) == (quality["four_plus"], quality["n"])
+
+
+def test_the_dashboard_series_reads_the_summary_not_the_sessions(
+    county: County, month_of_care: Any
+) -> None:
+    refresh_summary()
+    indicator = registry.get("homework_assigned")
+    scope = Scope(frozenset({county.harbor.pk}))
+    with CaptureQueriesContext(connection) as queries_run:
+        cells = repository.series(
+            indicator,
+            grain="month",
+            start=today() - timedelta(days=60),
+            end=today(),
+            scope=scope,
+        )
+    assert sum(c.numerator for c in cells) == 2
+    assert sum(c.denominator for c in cells) == 3
+    assert len(queries_run) == 1
+    sql = queries_run.captured_queries[0]["sql"]
+    assert "indicators_indicatorcount" in sql
+    assert "clinic_session" not in sql
+    quarters = repository.series(
+        indicator, grain="quarter", start=today() - timedelta(days=60), end=today(), scope=scope
+    )
+    assert sum(c.denominator for c in quarters) == 3
+    assert all(c.period == periods.period_start("quarter", c.period) for c in quarters if c.period)
