@@ -233,6 +233,16 @@ LOGGING = {
 # --- Small-cell suppression for aggregates shown without record access ----------------------
 SMALL_CELL_MAX = env_int("BETWEEN_SMALL_CELL_MAX", 10, minimum=0)
 
+# --- Cache: chart SVGs (between/indicators/charts.py); Redis when several app servers share it -
+CACHE_URL = env_str("BETWEEN_CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Indicator summary (between/indicators, ADR 004) -----------------------------------------
 # Periods that ended fewer than this many days ago are refreshed again (late entries, reviews
 # and family logs arrive after the session); older periods are closed and never recomputed.

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("between.homework.urls")),
     path("family/", include("between.portal.urls")),
     path("notify/", include("between.notify.urls")),
+    path("indicators/", include("between.indicators.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

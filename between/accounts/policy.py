@@ -277,6 +277,41 @@ def get_supervised_clinician_for(
     return clinician
 
 
+# --- Indicator dashboards ----------------------------------------------------------------------
+
+
+def can_see_dashboards(user: Any) -> bool:
+    """Every staff role sees aggregates of its programs (small cells suppressed without record
+    access); families never do."""
+    return is_staff_member(user)
+
+
+def clinician_dashboard_programs(user: Any, clinician_id: int) -> set[int]:
+    """Programs in which `user` may see one clinician's own indicators: the clinician
+    themselves, their supervisors, and analysts granted record access to the program."""
+    clinician_programs = set(
+        Membership.objects.filter(user_id=clinician_id, role=Role.CLINICIAN).values_list(
+            "program_id", flat=True
+        )
+    )
+    if getattr(user, "pk", None) == clinician_id:
+        return clinician_programs
+    return clinician_programs & record_program_ids(user)
+
+
+def get_clinician_dashboard_for(
+    user: Any, clinician_id: int, *, request: HttpRequest | None = None
+) -> tuple[User, set[int]]:
+    """The clinician and the programs whose numbers `user` may see for them; else 404."""
+    program_ids = (
+        clinician_dashboard_programs(user, clinician_id) if is_staff_member(user) else set()
+    )
+    clinician = User.objects.filter(pk=clinician_id, is_active=True).first()
+    if clinician is None or not program_ids:
+        raise _deny(user, request, "accounts.user", clinician_id)
+    return clinician, program_ids
+
+
 # --- Family portal ---------------------------------------------------------------------------
 
 

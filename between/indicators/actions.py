@@ -20,9 +20,11 @@ from django.db.models import Count, F, Max, Min, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
+from between.accounts import audit
+from between.accounts.models import AuditAction
 from between.clinic.models import Session
 from between.indicators import periods
-from between.indicators.models import Grain, IndicatorCount, SummaryPeriod
+from between.indicators.models import Grain, IndicatorCount, Intervention, SummaryPeriod
 from between.indicators.registry import DIMENSION_KEYS, INDICATORS, Indicator, annotated_base
 
 Key = tuple[str, date, int, int, str, str]
@@ -146,3 +148,21 @@ def data_as_of() -> datetime | None:
     """When the summary was last refreshed (what the pages print as "data as of")."""
     result: datetime | None = SummaryPeriod.objects.aggregate(at=Max("refreshed_at"))["at"]
     return result
+
+
+def add_intervention(
+    actor: Any,
+    *,
+    label: str,
+    started_on: date,
+    kind: str = Intervention.Kind.OTHER,
+    program_id: int | None = None,
+) -> Intervention:
+    """Record a change the county made, to annotate charts and start a new chart phase."""
+    intervention = Intervention(
+        label=label, kind=kind, started_on=started_on, program_id=program_id
+    )
+    intervention.full_clean()
+    intervention.save()
+    audit.record(actor, AuditAction.CREATE, intervention, program_id=program_id)
+    return intervention

@@ -87,9 +87,23 @@ class IndicatorCount(models.Model):
             ),
         ]
         indexes = [
-            # The dashboards: one indicator, one grain, one dimension, programs, a date range.
+            # The dashboards: one indicator, grain and dimension over a date range, for some
+            # programs. Every column a dashboard reads is in the index, so SQLite and
+            # PostgreSQL answer from the index alone (county level: 13 ms instead of 300 ms
+            # at 2.5 million rows, bench/).
             models.Index(
-                fields=["indicator", "grain", "dimension", "program", "period_start"],
+                fields=[
+                    "indicator",
+                    "grain",
+                    "dimension",
+                    "period_start",
+                    "program",
+                    "clinician",
+                    "value",
+                    "numerator",
+                    "denominator",
+                    "elements",
+                ],
                 name="indicator_count_dashboard",
             ),
             # The clinician dashboard.

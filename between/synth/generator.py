@@ -132,6 +132,8 @@ class CountySummary:
     reviews: int = 0
     no_homework: int = 0
     elapsed_seconds: float = 0.0
+    # When the synthetic Performance Improvement Project begins to lift homework use.
+    pip_start: date | None = None
     warnings: list[str] = field(default_factory=list)
     demo_accounts: list[str] = field(default_factory=list)
 
@@ -223,6 +225,7 @@ class _CountyBuilder:
                     progress(done, params.clients)
         writer.flush()
 
+        summary.pip_start = homework.pip_start
         summary.programs = len(programs)
         summary.clinicians = len(clinicians)
         summary.supervisors = len(supervisors)

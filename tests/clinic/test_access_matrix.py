@@ -97,12 +97,19 @@ MATRIX: list[tuple[str, str, str, int, int, int, int, int, int, int, int, int]] 
     # A staff alert: only its recipient may mark it read.
     ("notify:alert-read",           "POST", "A", 302, 302, 404, 404, 404, 404, 404, 404, 404),
     ("notify:alert-read",           "POST", "B", 302, 404, 404, 404, 404, 404, 404, 404, 302),
+    # Indicator dashboards: aggregates for every staff role of the program (suppressed without
+    # record access); one clinician's own numbers for them, their supervisor, granted analysts.
+    ("indicators:county",           "GET",  "-", 302, 200, 200, 200, 200, 200, 200, 404, 200),
+    ("indicators:program",          "GET",  "A", 302, 200, 200, 200, 200, 200, 200, 404, 404),
+    ("indicators:program",          "GET",  "B", 302, 404, 404, 404, 404, 404, 404, 404, 200),
+    ("indicators:clinician",        "GET",  "A", 302, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("indicators:clinician",        "GET",  "B", 302, 404, 404, 404, 404, 404, 404, 404, 200),
 ]
 # fmt: on
 
 # Pages that need a signed-in user: anonymous visitors are sent to the sign-in page.
 SIGN_IN_FIRST = {"home", "clinic:client-detail", "clinic:program-detail", "notify:alert-read"} | {
-    row[0] for row in MATRIX if row[0].startswith("homework:")
+    row[0] for row in MATRIX if row[0].startswith(("homework:", "indicators:"))
 }
 
 
@@ -146,6 +153,12 @@ URL_ARGUMENTS: dict[str, Callable[[County, str], dict[str, int]]] = {
     },
     "clinic:program-detail": lambda county, side: {
         "program_id": (county.harbor if side == "A" else county.bayside).pk
+    },
+    "indicators:program": lambda county, side: {
+        "program_id": (county.harbor if side == "A" else county.bayside).pk
+    },
+    "indicators:clinician": lambda county, side: {
+        "clinician_id": (county.clinician if side == "A" else county.outsider).pk
     },
 }
 

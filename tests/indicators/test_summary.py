@@ -206,11 +206,11 @@ def test_it_agrees_with_the_session_level_definitions_on_a_synthetic_county(db: 
                 cell[key + "_n"] = cell.get(key + "_n", 0) + row.numerator
                 cell[key + "_d"] = cell.get(key + "_d", 0) + row.denominator
         assert set(stored) == set(live)
-        for clinician_id, row in live.items():
-            assert stored[clinician_id]["homework_assigned_n"] == row["assigned"]
-            assert stored[clinician_id]["homework_assigned_d"] == row["eligible"]
-            assert stored[clinician_id].get("prior_reviewed_n", 0) == row["reviewed"]
-            assert stored[clinician_id].get("prior_reviewed_d", 0) == row["with_open"]
+        for clinician_id, counts in live.items():
+            assert stored[clinician_id]["homework_assigned_n"] == counts["assigned"]
+            assert stored[clinician_id]["homework_assigned_d"] == counts["eligible"]
+            assert stored[clinician_id].get("prior_reviewed_n", 0) == counts["reviewed"]
+            assert stored[clinician_id].get("prior_reviewed_d", 0) == counts["with_open"]
         quality = queries.assignment_quality(
             Assignment.objects.filter(
                 session__occurred_on__gte=start, session__occurred_on__lte=last

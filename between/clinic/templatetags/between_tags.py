@@ -12,3 +12,11 @@ register = template.Library()
 def small_cell(count: int | None) -> str:
     """Show an aggregate count with small cells (1–10 by default) suppressed."""
     return suppress(int(count or 0), settings.SMALL_CELL_MAX)
+
+
+@register.filter
+def percent(value: float | None, places: int = 1) -> str:
+    """0.1234 → "12.3%"; None → "—" (no denominator, or suppressed)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{int(places)}f}%"

@@ -7,7 +7,7 @@ between synth --programs 100 --clinicians 1200 --clients 25000 --months 12 --see
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +17,8 @@ from django.core.validators import validate_slug
 from django.utils import timezone
 
 from between.clinic.models import Organization
+from between.indicators.actions import add_intervention, refresh_summary
+from between.indicators.models import Intervention
 from between.synth.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -114,8 +116,28 @@ class Command(BaseCommand):
             return
         except DemoAccountsRefused as error:
             raise CommandError(str(error)) from error
+        if with_demo_accounts and summary.pip_start is not None:
+            self._demo_interventions(summary.pip_start)
+        # The dashboards read the indicator summary: fill it for the new county.
+        refresh_summary(today=summary.end_date)
         if verbosity > 0:
             self._report(summary)
+
+    @staticmethod
+    def _demo_interventions(pip_start: date) -> None:
+        """The synthetic PIP's changes, so the demo charts show their phases."""
+        add_intervention(
+            None,
+            label="Homework training",
+            kind=Intervention.Kind.TRAINING,
+            started_on=pip_start,
+        )
+        add_intervention(
+            None,
+            label="Supervisor prompts",
+            kind=Intervention.Kind.SUPERVISION,
+            started_on=pip_start + timedelta(days=61),
+        )
 
     def _params(self, options: dict[str, Any], with_demo_accounts: bool) -> CountyParams:
         sizes = {name: options[name] for name in DEMO_PRESET}
