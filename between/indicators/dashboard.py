@@ -6,7 +6,7 @@ and a chart, reading only the summary (repository.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -41,6 +41,10 @@ SIGNAL_LABELS = {
 POINT_SIGNALS = frozenset(
     {"outside_limits", "long_run", "shift", "trend", "two_of_three_beyond_2_sigma"}
 )
+
+
+class ChartError(ValueError):
+    """The chart cannot be drawn as asked (e.g. a baseline longer than the first phase)."""
 
 
 @dataclass
@@ -144,6 +148,8 @@ def build(
     chart: str = "p",
     rules: str = "anhoej",
     phases: bool = False,
+    baseline: int | None = None,
+    exclude: Sequence[str] = (),
     interventions: Sequence[Intervention] = (),
 ) -> Dashboard:
     cells = repository.series(indicator, grain=grain, start=start, end=end, scope=scope)
@@ -187,7 +193,27 @@ def build(
                         _hide(row, "complementary")
 
     shown = [r for r in rows if not r.hidden and r.denominator]
-    result = _control_chart(shown, grain, chart, rules, interventions if phases else ())
+    unknown = set(exclude) - {r.label for r in rows}
+    if unknown:
+        raise ChartError(
+            _("These periods are not on the chart: %(periods)s.")
+            % {"periods": ", ".join(sorted(unknown))}
+        )
+    try:
+        result = _control_chart(
+            shown,
+            grain,
+            chart,
+            rules,
+            interventions if phases else (),
+            baseline=baseline,
+            exclude=set(exclude),
+        )
+    except ValueError as error:
+        # between/stats explains in English (it has no translations); say what failed here.
+        raise ChartError(
+            _("The chart cannot be drawn this way: %(reason)s") % {"reason": error}
+        ) from error
     chart_svg = _chart(indicator, shown, result, interventions, start)
     return Dashboard(
         indicator=indicator,
@@ -245,6 +271,9 @@ def _control_chart(
     chart: str,
     rules: str,
     interventions: Sequence[Intervention],
+    *,
+    baseline: int | None = None,
+    exclude: Collection[str] = (),
 ) -> spc.ControlChart | None:
     """SPC limits and signals for the shown points; a new phase at each intervention."""
     if not shown:
@@ -262,6 +291,8 @@ def _control_chart(
         chart=cast(spc.ChartType, chart),
         rules=cast(RuleSet, rules),
         phase_starts=sorted(starts),
+        baseline=baseline,
+        exclude=[i for i, r in enumerate(shown) if r.label in exclude],
     )
     for row, point in zip(shown, result.points, strict=True):
         row.center_line = point.center_line

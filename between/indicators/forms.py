@@ -58,6 +58,19 @@ class DashboardForm(forms.Form):
     chart = forms.ChoiceField(label=_("Chart"), choices=CHART_CHOICES)
     rules = forms.ChoiceField(label=_("Signal rules"), choices=RULE_CHOICES)
     phases = forms.BooleanField(label=_("New limits from each intervention"), required=False)
+    baseline = forms.IntegerField(
+        label=_("Freeze limits from the first points"),
+        help_text=_("How many points; the limits then stay where those points put them."),
+        required=False,
+        min_value=2,
+        max_value=520,
+    )
+    exclude = forms.CharField(
+        label=_("Leave out of the limits"),
+        help_text=_("Periods as shown in the table, separated by commas (e.g. 2025-07)."),
+        required=False,
+        max_length=200,
+    )
 
     def __init__(
         self, data: Any, *, today: date, breakdowns: list[tuple[str, str]], allow_weeks: bool
@@ -84,12 +97,17 @@ class DashboardForm(forms.Form):
             while month < 1:
                 year, month = year - 1, month + 12
             start = date(year, month, 1)
+        if data.get("grain") == "week" and data.get("breakdown") in DIMENSION_TITLES:
+            self.add_error(
+                "breakdown", _("Weekly points are not split by this; choose month or quarter.")
+            )
         if start > end:
             raise forms.ValidationError(_("The first month must come before the last."))
         if (end.year - start.year) * 12 + end.month - start.month >= 120:
             raise forms.ValidationError(_("Choose at most ten years."))
         data["start"] = start
         data["end"] = periods.period_end("month", end)
+        data["exclude"] = [p.strip() for p in (data.get("exclude") or "").split(",") if p.strip()]
         return data
 
 

@@ -51,37 +51,21 @@ def _render(
     form = DashboardForm(request.GET, today=today(), breakdowns=breakdowns, allow_weeks=exact)
     board = None
     if form.is_valid():
+        try:
+            board = _build(form.cleaned_data, scope, exact)
+        except dashboard.ChartError as error:
+            form.add_error(None, str(error))
+    if board is not None and request.GET.get("download") == "csv":
         data = form.cleaned_data
-        if data["grain"] == "week" and data["breakdown"] in registry.DIMENSION_KEYS:
-            form.add_error(
-                "breakdown",
-                _("Weekly points are not split by this; choose month or quarter."),
-            )
-    if form.is_valid():
-        data = form.cleaned_data
-        board = dashboard.build(
-            registry.get(data["indicator"]),
-            scope,
-            grain=data["grain"],
-            start=data["start"],
-            end=data["end"],
-            exact=exact,
-            breakdown_by=data["breakdown"],
-            chart=data["chart"],
-            rules=data["rules"],
-            phases=data["phases"],
-            interventions=_interventions(set(scope.program_ids)),
+        audit.record(
+            request.user,
+            AuditAction.EXPORT,
+            request=request,
+            object_type="indicators.dashboard",
+            object_id=level,
+            detail=f"{data['indicator']}:{data['grain']}",
         )
-        if request.GET.get("download") == "csv":
-            audit.record(
-                request.user,
-                AuditAction.EXPORT,
-                request=request,
-                object_type="indicators.dashboard",
-                object_id=level,
-                detail=f"{data['indicator']}:{data['grain']}",
-            )
-            return _csv(board, heading)
+        return _csv(board, heading)
     return render(
         request,
         "indicators/dashboard.html",
@@ -96,6 +80,24 @@ def _render(
             "small_cell_max": settings.SMALL_CELL_MAX,
             **context,
         },
+    )
+
+
+def _build(data: dict[str, Any], scope: Scope, exact: bool) -> dashboard.Dashboard:
+    return dashboard.build(
+        registry.get(data["indicator"]),
+        scope,
+        grain=data["grain"],
+        start=data["start"],
+        end=data["end"],
+        exact=exact,
+        breakdown_by=data["breakdown"],
+        chart=data["chart"],
+        rules=data["rules"],
+        phases=data["phases"],
+        baseline=data["baseline"],
+        exclude=data["exclude"],
+        interventions=_interventions(set(scope.program_ids)),
     )
 
 

@@ -170,3 +170,25 @@ def test_it_lets_a_whole_range_of_months_be_chosen(busy_county: County, client: 
     board = response.context["board"]
     assert board.rows[0].label == f"{start.year}-Q1"
     assert board.total.denominator == 24
+
+
+def test_it_freezes_limits_and_leaves_periods_out_on_request(
+    busy_county: County, client: HttpClient
+) -> None:
+    client.force_login(busy_county.supervisor)
+    weeks = client.get(program_url(busy_county, grain="week")).context["board"]
+    labels = [r.label for r in weeks.rows if r.denominator]
+    response = client.get(program_url(busy_county, grain="week", baseline=3, exclude=labels[0]))
+    board = response.context["board"]
+    shown = [r for r in board.rows if r.denominator]
+    assert len({r.center_line for r in shown}) == 1
+    # The first three points set the limits, but the first is left out: weeks two and three.
+    used = shown[1:3]
+    rate = sum(r.numerator or 0 for r in used) / sum(r.denominator or 0 for r in used)
+    assert shown[0].center_line == pytest.approx(rate)
+    response = client.get(program_url(busy_county, grain="week", exclude="1999-W01"))
+    assert response.context["board"] is None
+    assert "1999-W01" in response.content.decode()
+    response = client.get(program_url(busy_county, grain="week", baseline=400))
+    assert response.context["board"] is None
+    assert "cannot be drawn" in response.content.decode()
