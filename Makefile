@@ -38,7 +38,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy between tests
+	$(BIN)/mypy between tests bench
 
 # Re-extract the catalog after changing user-facing strings; then translate and compile.
 messages: $(VENV)/.installed-dev
