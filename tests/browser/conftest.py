@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -86,3 +87,19 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 def assert_accessible(page: Any) -> None:
     violations = axe_violations(page)
     assert violations == [], f"axe-core on {page.url}: {violations}"
+
+
+@pytest.fixture
+def demo_county(transactional_db: None) -> None:
+    """The synthetic demo county with its demo accounts; --demo-accounts also adds the
+    synthetic PIP's interventions and fills the indicator summary."""
+    call_command(
+        "synth",
+        programs=2,
+        clinicians=4,
+        clients=50,
+        months=6,
+        seed=7,
+        demo_accounts=True,
+        quiet=True,
+    )

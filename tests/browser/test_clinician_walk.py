@@ -5,24 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from between.synth.demo import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible
-
-
-@pytest.fixture
-def demo_county(transactional_db: None) -> None:
-    call_command(
-        "synth",
-        programs=2,
-        clinicians=4,
-        clients=50,
-        months=3,
-        seed=7,
-        demo_accounts=True,
-        quiet=True,
-    )
 
 
 def sign_in(page: Any, base: str, username: str) -> None:

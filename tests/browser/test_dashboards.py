@@ -5,26 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from django.core.management import call_command
-
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_clinician_walk import sign_in
-
-
-@pytest.fixture
-def demo_county(transactional_db: None) -> None:
-    # --demo-accounts also adds the synthetic PIP's interventions and fills the summary.
-    call_command(
-        "synth",
-        programs=2,
-        clinicians=4,
-        clients=50,
-        months=6,
-        seed=7,
-        demo_accounts=True,
-        quiet=True,
-    )
 
 
 def test_it_lets_a_supervisor_filter_and_drill_down(
