@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "between.portal",
     "between.notify",
     "between.indicators",
+    "between.audits",
     "between.synth",
     "django.contrib.admin",
     "django.contrib.auth",

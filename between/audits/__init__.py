@@ -1,0 +1,1 @@
+"""Medical Records Review: review tools, cycles, sampling, answers, agreement, the note detector."""
