@@ -5,7 +5,9 @@ here, so the same functions serve tests, notebooks and any other caller:
 
 - `pchart_from_csv`, `kappa_from_csv`, `compare_from_fractions` return plain dicts (the JSON
   shapes documented in `between stats --help`);
-- `render_pchart`, `render_kappa`, `render_compare` turn those dicts into readable tables.
+- `prevalence_from_arguments` returns the corrected prevalence as a plain dict too;
+- `render_pchart`, `render_kappa`, `render_compare` turn those dicts into readable tables,
+  and `render_prevalence` likewise.
 
 Bad input raises `InputError`, whose message names the CSV line at fault.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +29,11 @@ from rich.console import Console
 from rich.table import Table
 
 from between.stats.agreement import cohens_kappa
+from between.stats.prevalence import (
+    DEFAULT_SEED,
+    IntervalMethod,
+    corrected_prevalence,
+)
 from between.stats.proportions import ODDS_RATIO_DEFINITION, compare_proportions
 from between.stats.rules import RULES, RuleSet
 from between.stats.spc import CHART_NAMES, ChartType, ControlChart, control_chart
@@ -301,6 +309,93 @@ def compare_from_fractions(baseline: str, remeasure: str) -> dict[str, Any]:
     }
 
 
+def parse_proportion(text: str, what: str) -> tuple[float, int | None]:
+    """Parse "0.412" into (0.412, None) and "412/1000" into (0.412, 1000)."""
+    if "/" in text:
+        x, n = parse_fraction(text, what)
+        return x / n, n
+    try:
+        value = float(text.replace(" ", ""))
+    except ValueError:
+        raise InputError(
+            f"{what} {text!r}: write it as a proportion (e.g. 0.412) or as X/N (e.g. 412/1000)"
+        ) from None
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise InputError(f"{what} {text!r}: a proportion must be between 0 and 1")
+    return value, None
+
+
+def _count_from(fraction_n: int | None, option: int | None, what: str, flag: str) -> int | None:
+    """The count behind a proportion: from X/N, from its own option, or both if they agree."""
+    if option is not None and option < 1:
+        raise InputError(f"{flag} must be at least 1 (got {option})")
+    if fraction_n is not None and option is not None and fraction_n != option:
+        raise InputError(f"{what} is given as X/N with N = {fraction_n}, but {flag} says {option}")
+    return fraction_n if fraction_n is not None else option
+
+
+def prevalence_from_arguments(
+    apparent: str,
+    sensitivity: str,
+    specificity: str,
+    *,
+    n: int | None = None,
+    n_positive: int | None = None,
+    n_negative: int | None = None,
+    interval: IntervalMethod = "delta",
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """Rogan–Gladen corrected prevalence from proportions written as 0.412 or 412/1000 (the
+    X/N form also gives the count behind the proportion)."""
+    ap, ap_n = parse_proportion(apparent, "--apparent")
+    se, se_n = parse_proportion(sensitivity, "--sensitivity")
+    sp, sp_n = parse_proportion(specificity, "--specificity")
+    try:
+        result = corrected_prevalence(
+            ap,
+            se,
+            sp,
+            n=_count_from(ap_n, n, "--apparent", "--n"),
+            n_positive=_count_from(se_n, n_positive, "--sensitivity", "--n-positive"),
+            n_negative=_count_from(sp_n, n_negative, "--specificity", "--n-negative"),
+            interval=interval,
+            seed=DEFAULT_SEED if seed is None else seed,
+        )
+    except ValueError as exc:
+        # An uninformative detector (Se + Sp ≤ 1) is the user's input to fix, not a crash.
+        raise InputError(str(exc)) from exc
+    return {
+        "apparent": result.apparent,
+        "sensitivity": result.sensitivity,
+        "specificity": result.specificity,
+        "corrected": result.corrected,
+        "clipped": result.clipped,
+        "corrected_unclipped": result.corrected_unclipped,
+        "youden_j": result.youden_j,
+        "ci_low": result.ci_low,
+        "ci_high": result.ci_high,
+        "method": result.method,
+        "confidence": result.confidence,
+        "standard_error": result.standard_error,
+        "n": result.n,
+        "n_positive": result.n_positive,
+        "n_negative": result.n_negative,
+        "draws": result.draws,
+        "seed": result.seed,
+        "formula": "(apparent + specificity − 1) / (sensitivity + specificity − 1), "
+        "clipped to [0, 1] (Rogan & Gladen 1978)",
+        "notes": list(result.notes)
+        + (
+            [
+                "for an interval give --n, --n-positive and --n-negative, "
+                "or write the proportions as X/N"
+            ]
+            if result.n is None and result.n_positive is None and result.n_negative is None
+            else []
+        ),
+    }
+
+
 def to_json(data: dict[str, Any]) -> str:
     # allow_nan=False: a NaN or infinity that slipped through must fail here, not in a parser.
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
@@ -419,6 +514,43 @@ def render_compare(data: dict[str, Any]) -> str:
     return _render("Remeasurement against baseline", table, tests, "\n".join(notes))
 
 
+def render_prevalence(data: dict[str, Any]) -> str:
+    def with_count(value: float, count: int | None) -> str:
+        return _percent(value) + ("" if count is None else f" (N = {count})")
+
+    table = Table(box=box.SIMPLE_HEAD, show_header=False)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    methods = {
+        "delta": "delta method",
+        "bootstrap": f"parametric bootstrap, {data['draws']} draws, seed {data['seed']}",
+    }
+    interval = (
+        "—"
+        if data["ci_low"] is None
+        else f"{_percent(data['ci_low'])} – {_percent(data['ci_high'])}"
+    )
+    rows = [
+        ("apparent prevalence (detector)", with_count(data["apparent"], data["n"])),
+        ("sensitivity", with_count(data["sensitivity"], data["n_positive"])),
+        ("specificity", with_count(data["specificity"], data["n_negative"])),
+        ("Youden's J (Se + Sp − 1)", _number(data["youden_j"])),
+        (
+            "corrected prevalence (Rogan–Gladen)",
+            _percent(data["corrected"]) + (" (clipped)" if data["clipped"] else ""),
+        ),
+        (
+            f"{100 * data['confidence']:.0f}% CI"
+            + (f" ({methods[data['method']]})" if data["method"] else ""),
+            interval,
+        ),
+    ]
+    for measure, value in rows:
+        table.add_row(measure, value)
+    notes = [f"Corrected = {data['formula']}."] + [f"Note: {n}." for n in data["notes"]]
+    return _render("Prevalence corrected for the detector's errors", table, "\n".join(notes))
+
+
 __all__ = [
     "POSITIONS_HELP",
     "RULES",
@@ -426,8 +558,10 @@ __all__ = [
     "compare_from_fractions",
     "kappa_from_csv",
     "pchart_from_csv",
+    "prevalence_from_arguments",
     "render_compare",
     "render_kappa",
     "render_pchart",
+    "render_prevalence",
     "to_json",
 ]

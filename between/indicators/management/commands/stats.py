@@ -3,6 +3,7 @@
 between stats pchart --input weekly.csv --chart laney --phase-start 2024-07 --format json
 between stats kappa --input double_reviewed.csv
 between stats compare --baseline 12/90 --remeasure 41/88
+between stats prevalence --apparent 412/1000 --sensitivity 45/50 --specificity 140/150
 
 The statistics live in `between.stats` (no Django there); this command parses and prints.
 """
@@ -13,15 +14,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from between.stats.prevalence import DEFAULT_DRAWS, DEFAULT_SEED, INTERVAL_METHODS
 from between.stats.report import (
     POSITIONS_HELP,
     InputError,
     compare_from_fractions,
     kappa_from_csv,
     pchart_from_csv,
+    prevalence_from_arguments,
     render_compare,
     render_kappa,
     render_pchart,
+    render_prevalence,
     to_json,
 )
 from between.stats.rules import RULE_SETS
@@ -38,12 +42,22 @@ PCHART_EPILOG = (
     "two_of_three_beyond_2_sigma (nhs)."
 )
 
+PREVALENCE_EPILOG = (
+    "JSON: {apparent, sensitivity, specificity, corrected, clipped, corrected_unclipped, "
+    "youden_j, ci_low, ci_high, method, confidence, standard_error, n, n_positive, "
+    "n_negative, draws, seed, formula, notes}. ci_low, ci_high and method are null when no "
+    "count is given. standard_error is the delta-method standard error, or the standard "
+    "deviation of the bootstrap estimates. A count left out treats its proportion as known "
+    "exactly (the interval then leaves out that proportion's sampling error)."
+)
+
 
 class Command(BaseCommand):
     help = (
         "Statistics for quality improvement: p, Laney p′ and run charts with runs rules "
         "(pchart), Cohen's kappa for two raters (kappa), and a remeasurement against a "
-        "baseline proportion (compare)."
+        "baseline proportion (compare), and a prevalence corrected for a detector's "
+        "sensitivity and specificity (prevalence)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -124,6 +138,64 @@ class Command(BaseCommand):
         compare.add_argument("--remeasure", required=True, metavar="X/N", help="e.g. 41/88")
         _add_format(compare)
 
+        prevalence = commands.add_parser(
+            "prevalence",
+            help="Correct a detector's apparent prevalence for its sensitivity and specificity.",
+            description="Rogan–Gladen corrected prevalence (apparent + Sp − 1)/(Se + Sp − 1), "
+            "clipped to [0, 1], with a 95% interval from the delta method (Greiner & Gardner "
+            "2000; Reiczigel et al. 2010) or a parametric bootstrap when the counts are "
+            "known. Give each proportion as a decimal (0.412) or as X/N (412/1000); X/N also "
+            "gives its count. Fails when Se + Sp ≤ 1 (the detector is no better than chance).",
+            epilog=PREVALENCE_EPILOG,
+        )
+        prevalence.add_argument(
+            "--apparent",
+            required=True,
+            metavar="P",
+            help="Share of notes the detector flags, e.g. 0.412 or 412/1000.",
+        )
+        prevalence.add_argument(
+            "--sensitivity",
+            required=True,
+            metavar="SE",
+            help="Flagged among reviewed notes that document homework, e.g. 0.9 or 45/50.",
+        )
+        prevalence.add_argument(
+            "--specificity",
+            required=True,
+            metavar="SP",
+            help="Not flagged among reviewed notes without homework, e.g. 0.95 or 140/150.",
+        )
+        prevalence.add_argument(
+            "--n", type=int, metavar="N", help="Number of notes behind --apparent."
+        )
+        prevalence.add_argument(
+            "--n-positive",
+            type=int,
+            metavar="N1",
+            help="Reviewed notes that document homework (behind --sensitivity).",
+        )
+        prevalence.add_argument(
+            "--n-negative",
+            type=int,
+            metavar="N0",
+            help="Reviewed notes without homework (behind --specificity).",
+        )
+        prevalence.add_argument(
+            "--interval",
+            choices=INTERVAL_METHODS,
+            default="delta",
+            help=f"delta (default) or bootstrap ({DEFAULT_DRAWS} parametric draws, "
+            "percentile interval).",
+        )
+        prevalence.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"Random seed for --interval bootstrap (default {DEFAULT_SEED}).",
+        )
+        _add_format(prevalence)
+
     def handle(self, *args: Any, **options: Any) -> None:
         as_json = options["format"] == "json"
         try:
@@ -140,6 +212,18 @@ class Command(BaseCommand):
             elif options["subcommand"] == "kappa":
                 data = kappa_from_csv(options["input"])
                 text = to_json(data) if as_json else render_kappa(data)
+            elif options["subcommand"] == "prevalence":
+                data = prevalence_from_arguments(
+                    options["apparent"],
+                    options["sensitivity"],
+                    options["specificity"],
+                    n=options["n"],
+                    n_positive=options["n_positive"],
+                    n_negative=options["n_negative"],
+                    interval=options["interval"],
+                    seed=options["seed"],
+                )
+                text = to_json(data) if as_json else render_prevalence(data)
             else:
                 data = compare_from_fractions(options["baseline"], options["remeasure"])
                 text = to_json(data) if as_json else render_compare(data)
