@@ -24,6 +24,7 @@ urlpatterns = [
     path("family/", include("between.portal.urls")),
     path("notify/", include("between.notify.urls")),
     path("indicators/", include("between.indicators.urls")),
+    path("reviews/", include("between.audits.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -312,6 +312,58 @@ def get_clinician_dashboard_for(
     return clinician, program_ids
 
 
+# --- Medical Records Review ------------------------------------------------------------------
+
+
+def review_program_ids(user: Any) -> set[int]:
+    """Programs whose review cycles the user runs (analysts and administrators)."""
+    return set(program_ids_for(user, Role.ANALYST, Role.ADMIN).values_list("program_id", flat=True))
+
+
+def visible_cycles(user: Any) -> QuerySet[Any]:
+    """Cycles the user runs (every program of the cycle is theirs) or reviews in."""
+    from between.audits.models import ReviewCycle
+
+    if not is_staff_member(user):
+        return ReviewCycle.objects.none()
+    runs = ReviewCycle.objects.exclude(
+        programs__in=Program.objects.exclude(pk__in=review_program_ids(user))
+    )
+    return ReviewCycle.objects.filter(Q(pk__in=runs.values("pk")) | Q(reviewers=user)).distinct()
+
+
+def can_run_cycle(user: Any, cycle: Any) -> bool:
+    return set(cycle.programs.values_list("pk", flat=True)) <= review_program_ids(user)
+
+
+def get_cycle_for(user: Any, cycle_id: int, *, request: HttpRequest | None = None) -> Any:
+    cycle = visible_cycles(user).filter(pk=cycle_id).first()
+    if cycle is None:
+        raise _deny(user, request, "audits.reviewcycle", cycle_id)
+    return cycle
+
+
+def get_record_review_for(user: Any, review_id: int, *, request: HttpRequest | None = None) -> Any:
+    """A record assigned to this reviewer; opening it is a view of the client's record."""
+    from between.audits.models import RecordReview
+
+    review = (
+        RecordReview.objects.filter(pk=review_id, reviewer_id=getattr(user, "pk", 0) or 0)
+        .select_related("sampled__session__client", "sampled__cycle__tool_version")
+        .first()
+    )
+    if review is None or not is_staff_member(user):
+        raise _deny(user, request, "audits.recordreview", review_id)
+    audit.record(
+        user,
+        AuditAction.VIEW,
+        review.sampled.session,
+        request=request,
+        client_id=review.sampled.session.client_id,
+    )
+    return review
+
+
 # --- Family portal ---------------------------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from between.accounts import actions as account_actions
+from between.audits import actions as audit_actions
+from between.audits.models import RecordReview, ReviewCycle, ReviewTool
 from between.clinic import actions as clinic_actions
 from between.clinic.models import ProgressNote, Session
 from between.homework import actions as homework_actions
@@ -104,13 +106,47 @@ MATRIX: list[tuple[str, str, str, int, int, int, int, int, int, int, int, int]] 
     ("indicators:program",          "GET",  "B", 302, 404, 404, 404, 404, 404, 404, 404, 200),
     ("indicators:clinician",        "GET",  "A", 302, 200, 200, 404, 404, 404, 404, 404, 404),
     ("indicators:clinician",        "GET",  "B", 302, 404, 404, 404, 404, 404, 404, 404, 200),
+    # Medical Records Review: analysts and administrators run cycles of their programs;
+    # reviewers see the cycles they review in and only the records given to them.
+    ("audits:cycle-list",           "GET",  "-", 302, 200, 200, 200, 200, 200, 200, 404, 200),
+    ("audits:cycle-list",           "POST", "-", 302, 404, 404, 404, 422, 404, 422, 404, 404),
+    ("audits:cycle-detail",         "GET",  "A", 302, 404, 404, 200, 200, 404, 200, 404, 404),
+    # The sample is drawn already: a message and back to the cycle, nothing drawn twice.
+    ("audits:cycle-sample",         "POST", "A", 302, 404, 404, 404, 302, 404, 302, 404, 404),
+    ("audits:record-review",        "GET",  "A", 302, 404, 404, 200, 404, 404, 404, 404, 404),
+    ("audits:record-review",        "POST", "A", 302, 404, 404, 302, 404, 404, 404, 404, 404),
 ]
 # fmt: on
 
 # Pages that need a signed-in user: anonymous visitors are sent to the sign-in page.
 SIGN_IN_FIRST = {"home", "clinic:client-detail", "clinic:program-detail", "notify:alert-read"} | {
-    row[0] for row in MATRIX if row[0].startswith(("homework:", "indicators:"))
+    row[0] for row in MATRIX if row[0].startswith(("homework:", "indicators:", "audits:"))
 }
+
+
+def _cycle(county: County) -> ReviewCycle:
+    """A sampled review cycle of program A: Kai's session, given to Rita the reviewer."""
+    existing = ReviewCycle.objects.first()
+    if existing is not None:
+        return existing
+    session = _session(county, "A")
+    clinic_actions.add_progress_note(county.clinician, session, text="Practiced breathing.")
+    cycle = audit_actions.create_cycle(
+        county.analyst,
+        name="Matrix review",
+        organization=county.organization,
+        tool_version=ReviewTool.objects.get(key="homework").versions.all()[0],
+        period_start=session.occurred_on,
+        period_end=session.occurred_on,
+        programs=[county.harbor],
+        reviewers=[county.reviewer],
+        sampling_rule="share",
+        sample_share=1.0,
+        seed=1,
+        double_share=0,
+    )
+    audit_actions.draw_sample(county.analyst, cycle)
+    return cycle
 
 
 def _session(county: County, side: str) -> Session:
@@ -153,6 +189,11 @@ URL_ARGUMENTS: dict[str, Callable[[County, str], dict[str, int]]] = {
     },
     "clinic:program-detail": lambda county, side: {
         "program_id": (county.harbor if side == "A" else county.bayside).pk
+    },
+    "audits:cycle-detail": lambda county, side: {"cycle_id": _cycle(county).pk},
+    "audits:cycle-sample": lambda county, side: {"cycle_id": _cycle(county).pk},
+    "audits:record-review": lambda county, side: {
+        "review_id": RecordReview.objects.get(sampled__cycle=_cycle(county)).pk
     },
     "indicators:program": lambda county, side: {
         "program_id": (county.harbor if side == "A" else county.bayside).pk
@@ -253,8 +294,8 @@ def test_it_answers_each_persona_as_the_matrix_says(
 ) -> None:
     county = homework_county
     route, method, side, *expected = row
-    before = clinical_counts()
     arguments = URL_ARGUMENTS[route](county, side) if route in URL_ARGUMENTS else {}
+    before = clinical_counts()
     url = reverse(route, kwargs=arguments)
     wrong = []
     for persona, status in zip(PERSONAS, expected, strict=True):

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from between.audits import views
+
+app_name = "audits"
+
+urlpatterns = [
+    path("", views.cycle_list, name="cycle-list"),
+    path("<int:cycle_id>/", views.cycle_detail, name="cycle-detail"),
+    path("<int:cycle_id>/sample/", views.cycle_sample, name="cycle-sample"),
+    path("records/<int:review_id>/", views.record_review, name="record-review"),
+]

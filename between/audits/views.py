@@ -1,0 +1,201 @@
+"""Review cycles for analysts, the reviewer's workspace, and the results.
+
+Thin views: policy first (accounts/policy.py), then an action, then a page.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from between.accounts import audit, policy
+from between.accounts.models import AuditAction
+from between.accounts.types import AuthedRequest
+from between.audits import actions, results
+from between.audits.forms import AnswerForm, CycleForm
+from between.audits.models import RecordReview, ReviewTool
+from between.audits.tools import HOMEWORK_TOOL_KEY
+from between.formtools import add_errors
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def cycle_list(request: AuthedRequest) -> HttpResponse:
+    """Cycles the user runs or reviews in; analysts start a new one here."""
+    if not policy.is_staff_member(request.user):
+        raise Http404("No such page.")
+    program_ids = policy.review_program_ids(request.user)
+    posted = request.POST if request.method == "POST" else None
+    form = CycleForm(posted, program_ids=program_ids) if program_ids else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404("No such page.")
+        if form.is_valid():
+            data = form.cleaned_data
+            # The newest version of the homework tool (versions are ordered newest first).
+            tool = ReviewTool.objects.get(key=HOMEWORK_TOOL_KEY).versions.all()[0]
+            try:
+                cycle = actions.create_cycle(
+                    request.user,
+                    organization=data["programs"][0].organization,
+                    tool_version=tool,
+                    name=data["name"],
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    programs=list(data["programs"]),
+                    reviewers=list(data["reviewers"]),
+                    sampling_rule=data["sampling_rule"],
+                    sample_size=data["sample_size"],
+                    sample_share=data["sample_share"],
+                    seed=data["seed"],
+                    double_share=data["double_share"],
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                return redirect("audits:cycle-detail", cycle.pk)
+    cycles = policy.visible_cycles(request.user).prefetch_related("programs")
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "audits/cycle_list.html", {"cycles": cycles, "form": form}, status=status
+    )
+
+
+@require_GET
+@login_required
+def cycle_detail(request: AuthedRequest, cycle_id: int) -> HttpResponse:
+    cycle = policy.get_cycle_for(request.user, cycle_id, request=request)
+    runs = policy.can_run_cycle(request.user, cycle)
+    mine = RecordReview.objects.filter(sampled__cycle=cycle, reviewer=request.user).order_by(
+        "sampled__position"
+    )
+    done = sum(1 for r in mine if r.submitted_at)
+    context = {
+        "cycle": cycle,
+        "runs": runs,
+        "mine": mine,
+        "done": done,
+        "sample_size": cycle.sample.count(),
+    }
+    if runs:
+        context["items"] = results.item_results(cycle)
+        context["gap"] = results.documentation_gap(cycle)
+        if request.GET.get("download") == "csv":
+            audit.record(request.user, AuditAction.EXPORT, cycle, detail="results")
+            return _results_csv(context)
+    return render(request, "audits/cycle_detail.html", context)
+
+
+def _results_csv(context: dict[str, object]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="review-results.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["item", "yes", "no", "not_applicable", "rate", "ci_low", "ci_high", "pairs",
+         "percent_agreement", "kappa"]
+    )  # fmt: skip
+    for item in context["items"]:  # type: ignore[attr-defined]
+        rate = item.rate
+        writer.writerow(
+            [
+                item.key,
+                item.yes,
+                item.no,
+                item.not_applicable,
+                "" if rate is None else f"{rate.proportion:.4f}",
+                "" if rate is None else f"{rate.ci_low:.4f}",
+                "" if rate is None else f"{rate.ci_high:.4f}",
+                item.pairs,
+                "" if item.percent_agreement is None else f"{item.percent_agreement:.4f}",
+                "" if item.kappa is None else f"{item.kappa:.4f}",
+            ]
+        )
+    return response
+
+
+@require_POST
+@login_required
+def cycle_sample(request: AuthedRequest, cycle_id: int) -> HttpResponse:
+    cycle = policy.get_cycle_for(request.user, cycle_id, request=request)
+    try:
+        sample = actions.draw_sample(request.user, cycle)
+    except PermissionDenied:
+        raise Http404("No such page.") from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(n)d sessions drawn.") % {"n": len(sample)})
+    return redirect("audits:cycle-detail", cycle.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def record_review(request: AuthedRequest, review_id: int) -> HttpResponse:
+    """The reviewer's workspace: the note, the questions, save and resume or submit."""
+    review = policy.get_record_review_for(request.user, review_id, request=request)
+    session = review.sampled.session
+    items = list(review.sampled.cycle.tool_version.items.all())
+    saved = {a.item.key: a.answer for a in review.answers.select_related("item")}
+    form = AnswerForm(
+        request.POST if request.method == "POST" else None,
+        initial={**saved, "opened_at": time.time()},
+        items=items,
+        language=translation.get_language() or "en",
+    )
+    if request.method == "POST" and form.is_valid():
+        answers = {k: v for k, v in form.cleaned_data.items() if k != "opened_at" and v}
+        opened = form.cleaned_data.get("opened_at") or time.time()
+        try:
+            actions.save_answers(
+                request.user,
+                review,
+                answers,
+                seconds=int(time.time() - opened),
+                submit="submit" in request.POST,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            if "submit" in request.POST:
+                following = (
+                    RecordReview.objects.filter(
+                        sampled__cycle=review.sampled.cycle,
+                        reviewer=request.user,
+                        submitted_at__isnull=True,
+                    )
+                    .order_by("sampled__position")
+                    .first()
+                )
+                if following is not None:
+                    return redirect("audits:record-review", following.pk)
+                return redirect("audits:cycle-detail", review.sampled.cycle_id)
+            messages.success(request, _("Saved. You can come back to it."))
+            return redirect("audits:record-review", review.pk)
+    queue = list(
+        RecordReview.objects.filter(sampled__cycle=review.sampled.cycle, reviewer=request.user)
+        .order_by("sampled__position")
+        .values_list("pk", "submitted_at")
+    )
+    return render(
+        request,
+        "audits/record_review.html",
+        {
+            "review": review,
+            "session": session,
+            "notes": session.notes.all(),
+            "form": form,
+            "position": [pk for pk, _ in queue].index(review.pk) + 1,
+            "total": len(queue),
+            "done": sum(1 for _, at in queue if at),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
