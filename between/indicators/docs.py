@@ -76,7 +76,11 @@ def render() -> str:
             PREAMBLE.format(age_bands=", ".join(code for code, _lo, _hi in AGE_BANDS)),
         ]
         for indicator in INDICATORS:
-            dated = "the session that assigned it" if indicator.prefix else "the session it counts"
+            dated = {
+                "session": "the session it counts",
+                "assignment": "the session that assigned it",
+                "reviewed record": "the session reviewed",
+            }[str(indicator.unit)]
             lines = [
                 f"## {indicator.title} (`{indicator.key}`)",
                 "",

@@ -45,6 +45,7 @@ from between.homework.models import Assignment, PracticeLog, Review
 class Unit(StrEnum):
     SESSION = "session"
     ASSIGNMENT = "assignment"
+    RECORD = "reviewed record"
 
 
 class MeasureKind(StrEnum):
@@ -218,6 +219,51 @@ KAZANTZIS_1999 = ReferenceLine(
     MeasureKind.SELF_REPORT,
 )
 
+
+def _first_answer() -> Subquery:
+    """The first submitted answer to the "homework assigned" item of a sampled record (a record
+    reviewed twice counts once, by the review made first, as in the cycle's results)."""
+    from between.audits.models import ItemAnswer
+    from between.audits.tools import ASSIGNED_ITEM
+
+    answers = ItemAnswer.objects.filter(
+        review__sampled=OuterRef("pk"),
+        review__submitted_at__isnull=False,
+        item__key=ASSIGNED_ITEM,
+    ).order_by("review_id")
+    return Subquery(answers.values("answer")[:1])
+
+
+def _reviewed_records() -> QuerySet[Any]:
+    from between.audits.models import SampledSession
+
+    return SampledSession.objects.annotate(first_answer=_first_answer()).filter(
+        first_answer__in=("yes", "no")
+    )
+
+
+CHART_EVIDENCE = Indicator(
+    key="chart_documented",
+    title=_("Homework documented in the chart"),
+    short_title=_("Documented"),
+    definition=_(
+        "Of the sessions sampled in the Medical Records Review, the share whose progress note "
+        "documents that therapeutic homework was assigned, as the reviewer judged it."
+    ),
+    numerator_text=_("Reviewed records answered yes to the homework-assigned question."),
+    denominator_text=_(
+        "Reviewed records answered yes or no to it (the first submitted review of a record "
+        "reviewed twice)."
+    ),
+    exclusions_text=_("Records answered not applicable, and records not yet reviewed."),
+    unit=Unit.RECORD,
+    measure_kind=MeasureKind.CHART,
+    base=_reviewed_records,
+    numerator=lambda: Q(first_answer="yes"),
+    reference_lines=(GARLAND_2010, KAZANTZIS_1999),
+    prefix="session__",
+)
+
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         key="homework_assigned",
@@ -321,7 +367,9 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator=_family_logged,
         prefix="session__",
     ),
+    CHART_EVIDENCE,
 )
+
 
 REGISTRY: dict[str, Indicator] = {indicator.key: indicator for indicator in INDICATORS}
 DEFAULT_INDICATOR = "homework_assigned"

@@ -8,12 +8,16 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 
 from between.accounts import actions as account_actions
 from between.accounts.models import AuditEvent, Role
 from between.audits import actions, results
 from between.audits.models import RecordReview, ReviewTool, SampledSession
 from between.audits.tools import ASSIGNED_ITEM, REVIEWED_ITEM
+from between.indicators import registry
+from between.indicators.actions import refresh_summary
+from between.indicators.models import IndicatorCount
 from between.synth.generator import CountyParams, generate_county
 from tests.conftest import County, make_user
 from tests.homework.factories import attended, give
@@ -210,3 +214,24 @@ def test_it_measures_rates_agreement_and_the_documentation_gap(
     gap = results.documentation_gap(cycle)
     assert gap.records == 12
     assert len(gap.recorded_not_documented) + len(gap.documented_not_recorded) == 2
+
+
+def test_it_feeds_the_chart_evidence_indicator(
+    county: County, reviewed_county: dict[str, Any]
+) -> None:
+    cycle = new_cycle(county, reviewed_county["reviewers"], double_share=0.5)
+    actions.draw_sample(county.analyst, cycle)
+    answer_all(
+        cycle,
+        lambda review: {
+            ASSIGNED_ITEM: "yes" if review.sampled.position % 3 else "no",
+            REVIEWED_ITEM: "na",
+        },
+    )
+    refresh_summary()
+    found = {r.key: r for r in results.item_results(cycle)}[ASSIGNED_ITEM]
+    counts = IndicatorCount.objects.filter(
+        indicator="chart_documented", grain="month", dimension=""
+    ).aggregate(n=Sum("numerator"), d=Sum("denominator"))
+    assert (counts["n"], counts["d"]) == (found.yes, found.yes + found.no)
+    assert registry.get("chart_documented").measure_kind == "chart documentation"
