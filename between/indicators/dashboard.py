@@ -340,3 +340,7 @@ def _hide_quarters_with_hidden_months(
     for row in rows:
         if row.period in hidden_quarters and not row.hidden:
             _hide(row, "complementary")
+    # The monthly view hid its total because a hidden month could be pinned with it: the
+    # quarterly view must not print that same total.
+    if month_total.hidden and not total.hidden:
+        _hide(total, "complementary")
