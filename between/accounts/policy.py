@@ -343,6 +343,22 @@ def get_cycle_for(user: Any, cycle_id: int, *, request: HttpRequest | None = Non
     return cycle
 
 
+def get_corrective_action_for(
+    user: Any, action_id: int, *, request: HttpRequest | None = None
+) -> Any:
+    """A corrective action of a cycle the user can see, or one they own."""
+    from between.audits.models import CorrectiveAction
+
+    action = (
+        CorrectiveAction.objects.filter(pk=action_id)
+        .filter(Q(cycle__in=visible_cycles(user)) | Q(owner_id=getattr(user, "pk", 0) or 0))
+        .first()
+    )
+    if action is None or not is_staff_member(user):
+        raise _deny(user, request, "audits.correctiveaction", action_id)
+    return action
+
+
 def get_record_review_for(user: Any, review_id: int, *, request: HttpRequest | None = None) -> Any:
     """A record assigned to this reviewer; opening it is a view of the client's record."""
     from between.audits.models import RecordReview

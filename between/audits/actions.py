@@ -21,6 +21,7 @@ from between.accounts import audit
 from between.accounts.models import AuditAction, Role, User
 from between.audits.models import (
     AnswerChoice,
+    CorrectiveAction,
     CycleStatus,
     ItemAnswer,
     RecordReview,
@@ -239,3 +240,40 @@ def agreement_pairs(cycle: ReviewCycle, item_key: str) -> list[tuple[str, str]]:
         for answers in answers_by_record(cycle, item_key).values()
         if len(answers) == 2
     ]
+
+
+def add_corrective_action(
+    actor: User,
+    cycle: ReviewCycle,
+    *,
+    description: str,
+    owner: User,
+    due_on: date,
+    program: Program | None = None,
+) -> CorrectiveAction:
+    _require_analyst(actor, cycle.programs.all())
+    if program is not None and not cycle.programs.filter(pk=program.pk).exists():
+        raise ValidationError(_("Choose one of the cycle's programs."))
+    action = CorrectiveAction(
+        cycle=cycle,
+        description=description.strip(),
+        owner=owner,
+        due_on=due_on,
+        program=program,
+        created_by=actor,
+    )
+    action.full_clean()
+    action.save()
+    audit.record(actor, AuditAction.CREATE, action)
+    return action
+
+
+def complete_corrective_action(actor: User, action: CorrectiveAction) -> CorrectiveAction:
+    """The owner or the cycle's analysts mark it done (once)."""
+    if actor.pk != action.owner_id:
+        _require_analyst(actor, action.cycle.programs.all())
+    if action.done_at is None:
+        action.done_at = timezone.now()
+        action.save(update_fields=["done_at"])
+        audit.record(actor, AuditAction.UPDATE, action, detail="done")
+    return action

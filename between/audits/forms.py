@@ -77,3 +77,26 @@ class AnswerForm(forms.Form):
                 required=False,
             )
         self.fields["opened_at"] = forms.FloatField(widget=forms.HiddenInput, required=False)
+
+
+class CorrectiveActionForm(forms.Form):
+    description = forms.CharField(label=_("What will be done"), max_length=500)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput({"type": "date"}))
+    program = forms.ModelChoiceField(
+        label=_("Program"), queryset=Program.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, program_ids: set[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        program = self.fields["program"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        assert isinstance(program, forms.ModelChoiceField)
+        owner.queryset = (
+            User.objects.filter(is_active=True, memberships__program_id__in=program_ids)
+            .exclude(memberships__role=Role.FAMILY)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        program.queryset = Program.objects.filter(pk__in=program_ids)

@@ -177,3 +177,33 @@ class ItemAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.answer}"
+
+
+class CorrectiveAction(models.Model):
+    """What the county will do about a finding: an owner, a due date, and when it was done."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle, on_delete=models.CASCADE, related_name="corrective_actions"
+    )
+    description = models.CharField(_("what will be done"), max_length=500)
+    program = models.ForeignKey(
+        "clinic.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due on"))
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.description[:40]

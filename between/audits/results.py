@@ -83,5 +83,30 @@ def documentation_gap(cycle: ReviewCycle) -> DocumentationGap:
     )
 
 
+@dataclass(frozen=True)
+class GroupRate:
+    group_id: int
+    yes: int
+    no: int
+    rate: ProportionInterval | None
+
+
+def rates_by(cycle: ReviewCycle, item_key: str, by: str) -> list[GroupRate]:
+    """One item's rate per program or per clinician of the sampled sessions (first answers)."""
+    field = {"program": "session__program_id", "clinician": "session__clinician_id"}[by]
+    groups = dict(SampledSession.objects.filter(cycle=cycle).values_list("pk", field))
+    counts: dict[int, list[int]] = {}
+    for sampled_id, given in answers_by_record(cycle, item_key).items():
+        tally = counts.setdefault(groups[sampled_id], [0, 0])
+        if given[0] == "yes":
+            tally[0] += 1
+        elif given[0] == "no":
+            tally[1] += 1
+    return [
+        GroupRate(group, yes, no, wilson_interval(yes, yes + no) if yes + no else None)
+        for group, (yes, no) in sorted(counts.items())
+    ]
+
+
 def summary(cycle: ReviewCycle) -> dict[str, Any]:
     return {"items": item_results(cycle), "gap": documentation_gap(cycle)}

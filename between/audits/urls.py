@@ -9,4 +9,14 @@ urlpatterns = [
     path("<int:cycle_id>/", views.cycle_detail, name="cycle-detail"),
     path("<int:cycle_id>/sample/", views.cycle_sample, name="cycle-sample"),
     path("records/<int:review_id>/", views.record_review, name="record-review"),
+    path(
+        "<int:cycle_id>/actions/",
+        views.corrective_action_create,
+        name="corrective-action-create",
+    ),
+    path(
+        "actions/<int:action_id>/done/",
+        views.corrective_action_done,
+        name="corrective-action-done",
+    ),
 ]

@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from between.accounts import audit, policy
-from between.accounts.models import AuditAction
+from between.accounts.models import AuditAction, User
 from between.accounts.types import AuthedRequest
 from between.audits import actions, results
-from between.audits.forms import AnswerForm, CycleForm
+from between.audits.forms import AnswerForm, CorrectiveActionForm, CycleForm
+from between.audits.highlight import highlight
 from between.audits.models import RecordReview, ReviewTool
-from between.audits.tools import HOMEWORK_TOOL_KEY
+from between.audits.tools import ASSIGNED_ITEM, HOMEWORK_TOOL_KEY
 from between.formtools import add_errors
 
 
@@ -85,10 +86,25 @@ def cycle_detail(request: AuthedRequest, cycle_id: int) -> HttpResponse:
         "mine": mine,
         "done": done,
         "sample_size": cycle.sample.count(),
+        "corrective_actions": cycle.corrective_actions.select_related("owner", "program"),
     }
     if runs:
         context["items"] = results.item_results(cycle)
         context["gap"] = results.documentation_gap(cycle)
+        context["action_form"] = CorrectiveActionForm(
+            program_ids=set(cycle.programs.values_list("pk", flat=True))
+        )
+        names = {p.pk: p.name for p in cycle.programs.all()}
+        context["by_program"] = [
+            (names.get(g.group_id, g.group_id), g)
+            for g in results.rates_by(cycle, ASSIGNED_ITEM, "program")
+        ]
+        by_clinician = results.rates_by(cycle, ASSIGNED_ITEM, "clinician")
+        people = User.objects.in_bulk([g.group_id for g in by_clinician])
+        context["by_clinician"] = [
+            (people[g.group_id].get_full_name() or people[g.group_id].username, g)
+            for g in by_clinician
+        ]
         if request.GET.get("download") == "csv":
             audit.record(request.user, AuditAction.EXPORT, cycle, detail="results")
             return _results_csv(context)
@@ -191,7 +207,7 @@ def record_review(request: AuthedRequest, review_id: int) -> HttpResponse:
         {
             "review": review,
             "session": session,
-            "notes": session.notes.all(),
+            "notes": [highlight(n.text, n.language) for n in session.notes.all()],
             "form": form,
             "position": [pk for pk, _ in queue].index(review.pk) + 1,
             "total": len(queue),
@@ -199,3 +215,35 @@ def record_review(request: AuthedRequest, review_id: int) -> HttpResponse:
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+@login_required
+def corrective_action_create(request: AuthedRequest, cycle_id: int) -> HttpResponse:
+    cycle = policy.get_cycle_for(request.user, cycle_id, request=request)
+    if not policy.can_run_cycle(request.user, cycle):
+        raise Http404("No such page.")
+    form = CorrectiveActionForm(
+        request.POST, program_ids=set(cycle.programs.values_list("pk", flat=True))
+    )
+    if form.is_valid():
+        try:
+            actions.add_corrective_action(request.user, cycle, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Corrective action added."))
+    else:
+        messages.error(request, _("Give what will be done, an owner and a due date."))
+    return redirect("audits:cycle-detail", cycle.pk)
+
+
+@require_POST
+@login_required
+def corrective_action_done(request: AuthedRequest, action_id: int) -> HttpResponse:
+    action = policy.get_corrective_action_for(request.user, action_id, request=request)
+    try:
+        actions.complete_corrective_action(request.user, action)
+    except PermissionDenied:
+        raise Http404("No such page.") from None
+    return redirect("audits:cycle-detail", action.cycle_id)

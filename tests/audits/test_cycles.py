@@ -235,3 +235,43 @@ def test_it_feeds_the_chart_evidence_indicator(
     ).aggregate(n=Sum("numerator"), d=Sum("denominator"))
     assert (counts["n"], counts["d"]) == (found.yes, found.yes + found.no)
     assert registry.get("chart_documented").measure_kind == "chart documentation"
+
+
+def test_it_gives_rates_per_program_and_clinician(
+    county: County, reviewed_county: dict[str, Any]
+) -> None:
+    cycle = new_cycle(county, reviewed_county["reviewers"], double_share=0)
+    actions.draw_sample(county.analyst, cycle)
+    answer_all(cycle, lambda review: {ASSIGNED_ITEM: "yes", REVIEWED_ITEM: "na"})
+    (program,) = results.rates_by(cycle, ASSIGNED_ITEM, "program")
+    assert (program.group_id, program.yes, program.no) == (county.harbor.pk, 8, 0)
+    (clinician,) = results.rates_by(cycle, ASSIGNED_ITEM, "clinician")
+    assert clinician.group_id == county.clinician.pk
+    assert clinician.rate is not None and clinician.rate.ci_high == 1.0
+
+
+def test_it_tracks_corrective_actions_to_done(
+    county: County, reviewed_county: dict[str, Any]
+) -> None:
+    cycle = new_cycle(county, reviewed_county["reviewers"])
+    action = actions.add_corrective_action(
+        county.analyst,
+        cycle,
+        description="Coach on documenting homework",
+        owner=county.supervisor,
+        due_on=date.today() + timedelta(days=30),
+        program=county.harbor,
+    )
+    with pytest.raises(ValidationError):
+        actions.add_corrective_action(
+            county.analyst,
+            cycle,
+            description="x",
+            owner=county.supervisor,
+            due_on=date.today(),
+            program=county.bayside,
+        )
+    with pytest.raises(PermissionDenied):
+        actions.complete_corrective_action(county.clinician, action)
+    done = actions.complete_corrective_action(county.supervisor, action)
+    assert done.done_at is not None

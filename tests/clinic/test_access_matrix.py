@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from between.accounts import actions as account_actions
 from between.audits import actions as audit_actions
-from between.audits.models import RecordReview, ReviewCycle, ReviewTool
+from between.audits.models import CorrectiveAction, RecordReview, ReviewCycle, ReviewTool
 from between.clinic import actions as clinic_actions
 from between.clinic.models import ProgressNote, Session
 from between.homework import actions as homework_actions
@@ -115,6 +115,10 @@ MATRIX: list[tuple[str, str, str, int, int, int, int, int, int, int, int, int]] 
     ("audits:cycle-sample",         "POST", "A", 302, 404, 404, 404, 302, 404, 302, 404, 404),
     ("audits:record-review",        "GET",  "A", 302, 404, 404, 200, 404, 404, 404, 404, 404),
     ("audits:record-review",        "POST", "A", 302, 404, 404, 302, 404, 404, 404, 404, 404),
+    # An empty corrective-action form: a message and back to the cycle, nothing added.
+    ("audits:corrective-action-create", "POST", "A", 302, 404, 404, 404, 302, 404, 302, 404, 404),
+    # The owner (Sam) or the cycle's analysts mark it done.
+    ("audits:corrective-action-done", "POST", "A", 302, 404, 302, 404, 302, 404, 302, 404, 404),
 ]
 # fmt: on
 
@@ -146,6 +150,13 @@ def _cycle(county: County) -> ReviewCycle:
         double_share=0,
     )
     audit_actions.draw_sample(county.analyst, cycle)
+    audit_actions.add_corrective_action(
+        county.analyst,
+        cycle,
+        description="Coach on documenting homework",
+        owner=county.supervisor,
+        due_on=session.occurred_on,
+    )
     return cycle
 
 
@@ -192,6 +203,10 @@ URL_ARGUMENTS: dict[str, Callable[[County, str], dict[str, int]]] = {
     },
     "audits:cycle-detail": lambda county, side: {"cycle_id": _cycle(county).pk},
     "audits:cycle-sample": lambda county, side: {"cycle_id": _cycle(county).pk},
+    "audits:corrective-action-create": lambda county, side: {"cycle_id": _cycle(county).pk},
+    "audits:corrective-action-done": lambda county, side: {
+        "action_id": CorrectiveAction.objects.get(cycle=_cycle(county)).pk
+    },
     "audits:record-review": lambda county, side: {
         "review_id": RecordReview.objects.get(sampled__cycle=_cycle(county)).pk
     },

@@ -1,0 +1,327 @@
+"""Does a progress note document therapeutic homework assigned, and prior homework reviewed?
+
+A transparent rule-based detector for Medical Records Review: every answer comes with the
+evidence (character offsets into the note) and the id of the rule that produced it, so a
+reviewer can check it and disagree. No Django imports: the command, the benchmark and any
+batch job call `detect()` directly.
+
+How a note is read:
+1. the language is taken from the caller or guessed (English or Spanish);
+2. every rule in `detector_rules.RULES` proposes candidates anywhere in the note;
+3. each candidate is judged in its clause (sentences split at . ! ? ; and new lines, clauses
+   also at "but"/"pero"): a negation cue just before it, a plan for later, school homework,
+   a task that belongs to someone else (teacher, psychiatrist, case manager), homework from a
+   previous session, or practice that happened in the session rather than at home;
+4. the answers are true only when a positive candidate remains. Ignored candidates stay in the
+   evidence with their kind so the reviewer sees what was considered and why it did not count.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from between.audits import detector_rules as r
+
+Label = Literal["homework_assigned", "homework_reviewed"]
+Kind = Literal["positive", "negated", "future", "school", "other_person", "prior", "in_session"]
+LABELS: tuple[Label, Label] = ("homework_assigned", "homework_reviewed")
+KINDS: tuple[str, ...] = (
+    "positive",
+    "negated",
+    "future",
+    "school",
+    "other_person",
+    "prior",
+    "in_session",
+)
+KIND_DESCRIPTIONS = {
+    "positive": "counts: homework documented",
+    "negated": "a negation cue (no, not, did not, sin, no se) applies to it",
+    "future": "a plan for later (will consider, plan to, next session, se asignará)",
+    "school": "school homework (math homework, tarea de la escuela), not therapeutic",
+    "other_person": "a task for someone else (teacher, psychiatrist, case manager, clinician)",
+    "prior": "homework from an earlier session, not assigned in this one",
+    "in_session": "practice done in the session, not between sessions",
+}
+
+# Markers that end a clause. "but"/"pero" start a new one: "no HW assigned, but reviewed the
+# log" must not carry the negation across.
+_CLAUSE_BREAK = re.compile(
+    r"[.!?](?=\s+[\"'(¿¡]?[A-ZÁÉÍÓÚÑ0-9])|[.!?]\s*$|[;\n]|\s[-–—]\s"
+    r"|\b(?:but|however|although|though|pero|sin\s+embargo|aunque)\b",
+    re.IGNORECASE,
+)
+_SOFT_BREAK = re.compile(r"[,:(]")
+# A handful of very common words that tell English and Spanish notes apart.
+_EN_WORDS = r.word_set(
+    "the and to of with was is for pt reported session will on in he she his her"
+)
+_ES_WORDS = r.word_set(
+    "el la que de se y con para los las del una por sesión sesion madre reportó tarea en"
+)
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_WORD = re.compile(r"\w+(?:'\w+)?|n't", re.UNICODE)
+# Negation reaches back this many words within the clause ("no new HW was assigned").
+NEGATION_WINDOW = 5
+FUTURE_WINDOW = 8
+
+
+@dataclass(frozen=True)
+class Evidence:
+    label: str
+    start: int
+    end: int
+    text: str
+    rule: str
+    kind: str = "positive"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Detection:
+    homework_assigned: bool
+    homework_reviewed: bool
+    language: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "homework_assigned": self.homework_assigned,
+            "homework_reviewed": self.homework_reviewed,
+            "language": self.language,
+            "evidence": [e.as_dict() for e in self.evidence],
+        }
+
+
+def rules_table() -> list[dict[str, str]]:
+    """Every rule id with its label, language and one-line reason, for the reviewer UI."""
+    return [
+        {"id": x.id, "label": x.label, "language": x.language, "description": x.description}
+        for x in r.RULES
+    ]
+
+
+def guess_language(text: str) -> str:
+    """English or Spanish, by counting a handful of very common words."""
+    return _guess(_TOKEN.findall(text.lower()))
+
+
+def _guess(tokens: list[str]) -> str:
+    english = sum(token in _EN_WORDS for token in tokens)
+    spanish = sum(token in _ES_WORDS for token in tokens)
+    return "es" if spanish > english else "en"
+
+
+def _normalise_language(language: str | None, tokens: list[str]) -> str:
+    code = (language or "").strip().lower()[:2]
+    return code if code in ("en", "es") else _guess(tokens)
+
+
+def _clause_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in _CLAUSE_BREAK.finditer(text))
+    return starts
+
+
+def _clause_bounds(starts: list[int], text_length: int, position: int) -> tuple[int, int]:
+    index = bisect_right(starts, position) - 1
+    end = starts[index + 1] if index + 1 < len(starts) else text_length
+    return starts[index], end
+
+
+def _last_words(fragment: str, count: int) -> str:
+    words = _WORD.findall(fragment)
+    return " ".join(words[-count:])
+
+
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    found = deque(matches, maxlen=1)
+    return found[0] if found else None
+
+
+def _after_soft_break(fragment: str) -> str:
+    # Negation and plans rarely reach across a comma: "No HW assigned, reviewed prior log".
+    last = _last(_SOFT_BREAK.finditer(fragment))
+    return fragment[last.end() :] if last else fragment
+
+
+def _field_kind(value: str) -> str | None:
+    """The kind a templated field's value implies; None when it is not this rule's business."""
+    if not value.strip():
+        return None
+    if r.FIELD_NEGATIVE.match(value):
+        return "negated"
+    return "positive"
+
+
+def _is_school(
+    match: re.Match[str], language: str, clause: str, school: list[tuple[int, int]]
+) -> bool:
+    noun_span = _group_span(match, "noun") or match.span()
+    for start, end in school:
+        if start < noun_span[1] and noun_span[0] < end:
+            return True
+    noun = match.group("noun") if "noun" in match.re.groupindex else None
+    if noun is None or not r.GENERIC_NOUN.match(noun.strip()):
+        return False
+    # A bare "homework" with school words around and no sign of therapy is school homework.
+    return bool(r.SCHOOL_CONTEXT.search(clause)) and not r.THERAPY_CONTEXT.search(
+        clause.replace(noun, " ")
+    )
+
+
+def _group_span(match: re.Match[str], name: str) -> tuple[int, int] | None:
+    if name not in match.re.groupindex or match.group(name) is None:
+        return None
+    return match.span(name)
+
+
+def _owner_is_other(
+    text: str, clause_start: int, verb_start: int, language: str, *, doer: bool
+) -> bool:
+    """Whether the nearest person named before the verb is someone other than the family."""
+    owner = _last(r.OWNER[language].finditer(text, clause_start, verb_start))
+    if owner is None:
+        return False
+    return owner.group("other") is not None or (doer and owner.group("clinician") is not None)
+
+
+def _client_named(text: str, clause_start: int, verb_start: int, language: str) -> bool:
+    return any(
+        m.group("client") for m in r.OWNER[language].finditer(text, clause_start, verb_start)
+    )
+
+
+def _judge(
+    rule: r.Rule,
+    match: re.Match[str],
+    text: str,
+    language: str,
+    starts: list[int],
+    school: list[tuple[int, int]],
+) -> str | None:
+    """The kind of one candidate, or None when it is not evidence at all."""
+    start, end = match.span()
+    clause_start, clause_end = _clause_bounds(starts, len(text), start)
+    clause_start = min(clause_start, start)
+    clause = text[clause_start:clause_end]
+    before = _after_soft_break(text[clause_start:start])
+    matched = match.group(0)
+
+    if rule.id in r.OWNER_ONLY_RULES:
+        return "other_person"
+    if rule.id in r.SCHOOL_ONLY_RULES:
+        return "school"
+    if rule.is_field:
+        value = match.group("val")
+        if rule.label == r.ASSIGNED and r.FIELD_REVIEW_WORDS.match(value):
+            return None
+        kind = _field_kind(value)
+        if kind is None:
+            return None
+        if kind == "positive" and _is_school(match, language, clause, school):
+            return "school"
+        return kind
+    if _is_school(match, language, clause, school):
+        return "school"
+    verb = _group_span(match, "verb")
+    if _owner_is_other(text, clause_start, verb[0] if verb else start, language, doer=rule.doer):
+        return "other_person"
+    if rule.needs_person and not _client_named(
+        text, clause_start, verb[0] if verb else start, language
+    ):
+        return None
+    if rule.negatable:
+        window = _last_words(before, NEGATION_WINDOW)
+        inner = matched[: (verb[1] - start)] if verb else matched
+        if r.NEGATION[language].search(window) or r.NEGATION[language].search(inner):
+            return "negated"
+    if rule.future:
+        window = _last_words(before, FUTURE_WINDOW)
+        if (
+            r.FUTURE_PREFIX[language].search(window)
+            or r.FUTURE_INNER[language].search(matched)
+            or r.FUTURE_SUFFIX[language].match(text, end, clause_end)
+        ):
+            return "future"
+    if rule.prior and (
+        r.PRIOR_PREFIX[language].search(text[clause_start:start])
+        or r.PRIOR_SUFFIX[language].match(text, end, clause_end)
+    ):
+        return "prior"
+    if rule.past_report and r.IN_SESSION.search(clause) and not r.AT_HOME.search(clause):
+        return "in_session"
+    if rule.needs_between and not r.BETWEEN[language].search(clause):
+        return None
+    return "positive"
+
+
+def _dedupe(candidates: list[Evidence]) -> list[Evidence]:
+    """One piece of evidence per stretch of text and label; positives win over ignored ones."""
+    # A templated field ("HW reviewed: N/A") is the note's own answer: it beats the free-text
+    # rule that sees "HW reviewed" in it.
+    ordered = sorted(
+        candidates,
+        key=lambda e: (
+            not r.RULES_BY_ID[e.rule].is_field,
+            e.kind != "positive",
+            e.start,
+            -(e.end - e.start),
+        ),
+    )
+    kept: list[Evidence] = []
+    for item in ordered:
+        if any(k.label == item.label and k.start < item.end and item.start < k.end for k in kept):
+            continue
+        kept.append(item)
+    kept.sort(key=lambda e: (e.start, e.label))
+    return kept
+
+
+SCHOOL_RULE = {"en": r.RULES_BY_ID["S-EN-SCHOOL"], "es": r.RULES_BY_ID["S-ES-SCHOOL"]}
+RULES_BY_LANGUAGE = {
+    language: tuple((x, r.TRIGGERS.get(x.id)) for x in r.RULES if x.language == language)
+    for language in ("en", "es")
+}
+
+
+def detect(text: str, language: str | None = None) -> Detection:
+    """Read one progress note and answer both audit questions, with evidence."""
+    tokens = _TOKEN.findall(text.lower())
+    language = _normalise_language(language, tokens)
+    words = frozenset(tokens)
+    starts = _clause_starts(text)
+    school_rule = SCHOOL_RULE[language]
+    school_matches = (
+        [] if words.isdisjoint(r.TRIGGERS[school_rule.id]) else list(school_rule.finditer(text))
+    )
+    school = [m.span() for m in school_matches]
+    candidates: list[Evidence] = []
+    for rule, triggers in RULES_BY_LANGUAGE[language]:
+        if triggers is not None and words.isdisjoint(triggers):
+            continue
+        matches = school_matches if rule is school_rule else rule.finditer(text)
+        for match in matches:
+            kind = _judge(rule, match, text, language, starts, school)
+            if kind is None:
+                continue
+            start, end = match.span()
+            # Trailing spaces and punctuation caught by open-ended patterns are not evidence.
+            snippet = match.group(0).rstrip(" ,:-")
+            end = start + len(snippet)
+            candidates.append(Evidence(rule.label, start, end, snippet, rule.id, kind))
+    evidence = _dedupe(candidates)
+    positive = {e.label for e in evidence if e.kind == "positive"}
+    return Detection(
+        homework_assigned="homework_assigned" in positive,
+        homework_reviewed="homework_reviewed" in positive,
+        language=language,
+        evidence=evidence,
+    )
