@@ -277,3 +277,37 @@ def complete_corrective_action(actor: User, action: CorrectiveAction) -> Correct
         action.save(update_fields=["done_at"])
         audit.record(actor, AuditAction.UPDATE, action, detail="done")
     return action
+
+
+def scan_notes(*, batch_size: int = 2000, limit: int | None = None) -> int:
+    """Run the note detector over notes without a current detection; returns how many.
+
+    Idempotent: a note is scanned again only when the detector's version changes."""
+    from between.audits.detector import DETECTOR_VERSION, detect
+    from between.audits.models import NoteDetection
+
+    stale = ProgressNote.objects.exclude(detection__detector_version=DETECTOR_VERSION).order_by(
+        "pk"
+    )
+    done = 0
+    while limit is None or done < limit:
+        size = batch_size if limit is None else min(batch_size, limit - done)
+        notes = list(stale.only("pk", "text", "language")[:size])
+        if not notes:
+            break
+        rows = []
+        for note in notes:
+            found = detect(note.text, note.language)
+            rows.append(
+                NoteDetection(
+                    note_id=note.pk,
+                    homework_assigned=found.homework_assigned,
+                    homework_reviewed=found.homework_reviewed,
+                    detector_version=DETECTOR_VERSION,
+                )
+            )
+        with transaction.atomic():
+            NoteDetection.objects.filter(note_id__in=[n.pk for n in notes]).delete()
+            NoteDetection.objects.bulk_create(rows)
+        done += len(notes)
+    return done

@@ -71,6 +71,10 @@ NEGATION_WINDOW = 5
 FUTURE_WINDOW = 8
 
 
+# Raise when the rules change: stored detections of an older version are scanned again.
+DETECTOR_VERSION = 1
+
+
 @dataclass(frozen=True)
 class Evidence:
     label: str

@@ -207,3 +207,19 @@ class CorrectiveAction(models.Model):
 
     def __str__(self) -> str:
         return self.description[:40]
+
+
+class NoteDetection(models.Model):
+    """The note detector's answers for one progress note, stored so the population estimate
+    counts rows instead of reading every note on each page view (`between notes scan`)."""
+
+    note = models.OneToOneField(
+        "clinic.ProgressNote", on_delete=models.CASCADE, related_name="detection"
+    )
+    homework_assigned = models.BooleanField()
+    homework_reviewed = models.BooleanField()
+    detector_version = models.PositiveIntegerField()
+    scanned_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"detection of note {self.note_id}"

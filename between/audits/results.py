@@ -14,8 +14,10 @@ from django.db.models import Exists, OuterRef
 from between.audits.actions import agreement_pairs, answers_by_record
 from between.audits.models import ReviewCycle, SampledSession
 from between.audits.tools import ASSIGNED_ITEM
+from between.clinic.models import ProgressNote
 from between.homework.models import Assignment
 from between.stats.agreement import cohens_kappa
+from between.stats.prevalence import CorrectedPrevalence, prevalence_from_confusion
 from between.stats.proportions import ProportionInterval, wilson_interval
 
 
@@ -110,3 +112,66 @@ def rates_by(cycle: ReviewCycle, item_key: str, by: str) -> list[GroupRate]:
 
 def summary(cycle: ReviewCycle) -> dict[str, Any]:
     return {"items": item_results(cycle), "gap": documentation_gap(cycle)}
+
+
+@dataclass(frozen=True)
+class DetectorCheck:
+    """The note detector against the reviewers (first answers, yes/no only), and the
+    population estimate it gives for every note of the cycle's programs and period."""
+
+    metrics: dict[str, dict[str, Any]]
+    notes_in_scope: int
+    flagged: int
+    sample_rate: ProportionInterval | None
+    corrected: CorrectedPrevalence | None
+    problem: str
+
+
+def detector_check(cycle: ReviewCycle) -> DetectorCheck:
+    from between.audits.detector import DETECTOR_VERSION, detect
+    from between.audits.evaluation import evaluate
+    from between.audits.tools import REVIEWED_ITEM
+
+    assigned = answers_by_record(cycle, ASSIGNED_ITEM)
+    reviewed = answers_by_record(cycle, REVIEWED_ITEM)
+    sampled = SampledSession.objects.filter(cycle=cycle, pk__in=list(assigned)).prefetch_related(
+        "session__notes"
+    )
+    items = []
+    for record in sampled:
+        first = assigned[record.pk][0]
+        if first not in ("yes", "no"):
+            continue
+        text = "\n".join(n.text for n in record.session.notes.all())
+        found = detect(text)
+        items.append(
+            {
+                "homework_assigned": first == "yes",
+                # "Not applicable" (nothing to review) counts as not documented.
+                "homework_reviewed": (reviewed.get(record.pk) or ["no"])[0] == "yes",
+                "predicted": found.as_dict(),
+            }
+        )
+    metrics = evaluate(items) if items else {}
+    notes = ProgressNote.objects.filter(
+        session__program__in=cycle.programs.all(),
+        session__occurred_on__gte=cycle.period_start,
+        session__occurred_on__lte=cycle.period_end,
+        session__status="attended",
+    )
+    scanned = notes.filter(detection__detector_version=DETECTOR_VERSION)
+    in_scope, flagged = notes.count(), scanned.filter(detection__homework_assigned=True).count()
+    yes = sum(1 for i in items if i["homework_assigned"])
+    sample_rate = wilson_interval(yes, len(items)) if items else None
+    corrected, problem = None, ""
+    counts = metrics.get(ASSIGNED_ITEM)
+    if scanned.count() < in_scope:
+        problem = "scan"  # some notes have no current detection: run `between notes scan`
+    elif counts and in_scope:
+        try:
+            corrected = prevalence_from_confusion(
+                counts["tp"], counts["fp"], counts["fn"], counts["tn"], flagged, in_scope
+            )
+        except ValueError:
+            problem = "uninformative"
+    return DetectorCheck(metrics, in_scope, flagged, sample_rate, corrected, problem)

@@ -91,6 +91,7 @@ def cycle_detail(request: AuthedRequest, cycle_id: int) -> HttpResponse:
     if runs:
         context["items"] = results.item_results(cycle)
         context["gap"] = results.documentation_gap(cycle)
+        context["detector"] = results.detector_check(cycle)
         context["action_form"] = CorrectiveActionForm(
             program_ids=set(cycle.programs.values_list("pk", flat=True))
         )

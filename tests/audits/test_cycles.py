@@ -275,3 +275,32 @@ def test_it_tracks_corrective_actions_to_done(
         actions.complete_corrective_action(county.clinician, action)
     done = actions.complete_corrective_action(county.supervisor, action)
     assert done.done_at is not None
+
+
+def test_it_checks_the_detector_and_corrects_the_population_share(
+    county: County, reviewed_county: dict[str, Any]
+) -> None:
+    for i in range(6):  # notes that document homework, and sessions that have it recorded
+        session = attended(county, 20 + i, note_text="Pt to practice deep breathing nightly.")
+        give(session)
+    cycle = new_cycle(county, reviewed_county["reviewers"], sample_size=18, double_share=0)
+    actions.draw_sample(county.analyst, cycle)
+    answer_all(
+        cycle,
+        lambda review: {
+            ASSIGNED_ITEM: "yes"
+            if "breathing" in review.sampled.session.notes.get().text
+            else "no",
+            REVIEWED_ITEM: "na",
+        },
+    )
+    check = results.detector_check(cycle)
+    assert check.problem == "scan"
+    assert actions.scan_notes() == 18
+    assert actions.scan_notes() == 0  # idempotent
+    check = results.detector_check(cycle)
+    assigned = check.metrics[ASSIGNED_ITEM]
+    assert (assigned["tp"], assigned["fp"], assigned["fn"], assigned["tn"]) == (6, 0, 0, 12)
+    assert check.notes_in_scope == 18 and check.flagged == 6
+    assert check.corrected is not None
+    assert check.corrected.corrected == pytest.approx(6 / 18)

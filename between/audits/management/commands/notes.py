@@ -31,7 +31,8 @@ LANGUAGES = ("en", "es")
 class Command(BaseCommand):
     help = (
         "Find therapeutic homework assigned and prior homework reviewed in progress notes "
-        "(classify), and measure the detector against reviewer answers (evaluate)."
+        "(classify), store its answers for every note (scan), and measure the detector "
+        "against labelled notes (evaluate)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -70,9 +71,19 @@ class Command(BaseCommand):
             help="table (readable, default) or json.",
         )
 
+        commands.add_parser(
+            "scan",
+            help="Store the detector's answers for every progress note not yet scanned by "
+            "this version (idempotent; run after imports).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "classify":
             self._classify(options["input"], options["output"])
+        elif options["subcommand"] == "scan":
+            from between.audits.actions import scan_notes
+
+            self.stdout.write(f"{scan_notes()} notes scanned")
         else:
             self._evaluate(options["input"], options["split"], options["format"])
 

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_slug
 from django.utils import timezone
 
+from between.audits.actions import scan_notes
 from between.clinic.models import Organization
 from between.indicators.actions import add_intervention, refresh_summary
 from between.indicators.models import Intervention
@@ -118,8 +119,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if with_demo_accounts and summary.pip_start is not None:
             self._demo_interventions(summary.pip_start)
-        # The dashboards read the indicator summary: fill it for the new county.
+        # The dashboards read the indicator summary, the records review the note detector's
+        # answers: fill both for the new county.
         refresh_summary(today=summary.end_date)
+        scan_notes()
         if verbosity > 0:
             self._report(summary)
 
