@@ -6,6 +6,7 @@ app_name = "audits"
 
 urlpatterns = [
     path("", views.cycle_list, name="cycle-list"),
+    path("feedback/", views.feedback, name="feedback"),
     path("<int:cycle_id>/", views.cycle_detail, name="cycle-detail"),
     path("<int:cycle_id>/sample/", views.cycle_sample, name="cycle-sample"),
     path("records/<int:review_id>/", views.record_review, name="record-review"),

@@ -23,7 +23,13 @@ from between.accounts.types import AuthedRequest
 from between.audits import actions, results
 from between.audits.forms import AnswerForm, CorrectiveActionForm, CycleForm
 from between.audits.highlight import highlight
-from between.audits.models import RecordReview, ReviewTool
+from between.audits.models import (
+    CorrectiveAction,
+    RecordReview,
+    ReviewCycle,
+    ReviewTool,
+    SampledSession,
+)
 from between.audits.tools import ASSIGNED_ITEM, HOMEWORK_TOOL_KEY
 from between.formtools import add_errors
 
@@ -248,3 +254,44 @@ def corrective_action_done(request: AuthedRequest, action_id: int) -> HttpRespon
     except PermissionDenied:
         raise Http404("No such page.") from None
     return redirect("audits:cycle-detail", action.cycle_id)
+
+
+@require_GET
+@login_required
+def feedback(request: AuthedRequest) -> HttpResponse:
+    """What the review found for me (a clinician) and for my team (a supervisor)."""
+    if not policy.is_staff_member(request.user):
+        raise Http404("No such page.")
+    team = {c.pk: c for c in policy.supervised_clinicians(request.user)}
+    people = {request.user.pk, *team}
+    cycles = (
+        ReviewCycle.objects.filter(sample__session__clinician_id__in=people)
+        .exclude(status="draft")
+        .distinct()
+        .order_by("-period_end")
+    )
+    rows = []
+    for cycle in cycles:
+        by_clinician = {g.group_id: g for g in results.rates_by(cycle, ASSIGNED_ITEM, "clinician")}
+        gap = results.documentation_gap(cycle)
+        mine_missing = list(
+            SampledSession.objects.filter(
+                pk__in=gap.recorded_not_documented, session__clinician=request.user
+            ).select_related("session")
+        )
+        rows.append(
+            {
+                "cycle": cycle,
+                "mine": by_clinician.get(request.user.pk),
+                "missing": mine_missing,
+                "team": [(team[pk], by_clinician[pk]) for pk in sorted(team) if pk in by_clinician],
+            }
+        )
+    return render(
+        request,
+        "audits/feedback.html",
+        {
+            "rows": rows,
+            "owned": CorrectiveAction.objects.filter(owner=request.user).select_related("cycle"),
+        },
+    )

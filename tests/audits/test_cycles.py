@@ -304,3 +304,24 @@ def test_it_checks_the_detector_and_corrects_the_population_share(
     assert check.notes_in_scope == 18 and check.flagged == 6
     assert check.corrected is not None
     assert check.corrected.corrected == pytest.approx(6 / 18)
+
+
+def test_it_gives_clinicians_and_supervisors_their_feedback(
+    county: County, reviewed_county: dict[str, Any], client: Any
+) -> None:
+    cycle = new_cycle(county, reviewed_county["reviewers"], sample_size=12, double_share=0)
+    actions.draw_sample(county.analyst, cycle)
+    # The reviewers find no homework documented anywhere: every session with homework
+    # recorded becomes a gap for Carla.
+    answer_all(cycle, lambda review: {ASSIGNED_ITEM: "no", REVIEWED_ITEM: "na"})
+    client.force_login(county.clinician)
+    page = client.get("/reviews/feedback/")
+    assert page.status_code == 200
+    assert page.context["rows"][0]["mine"].no == 12
+    assert len(page.context["rows"][0]["missing"]) == 6
+    client.force_login(county.supervisor)
+    page = client.get("/reviews/feedback/")
+    ((person, rate),) = page.context["rows"][0]["team"]
+    assert person == county.clinician and rate.no == 12
+    client.force_login(county.outsider)
+    assert client.get("/reviews/feedback/").context["rows"] == []

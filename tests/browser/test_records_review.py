@@ -92,3 +92,9 @@ def test_it_runs_a_small_cycle_with_double_review(
     assert page.get_by_text("Documentation gap").is_visible()
     assert_accessible(page)
     assert User.objects.filter(username="demo-reviewer-2").exists()
+    sign_out(page)
+
+    sign_in(page, base, "demo-supervisor")
+    page.goto(f"{base}/reviews/feedback/")
+    assert page.get_by_role("heading", name="Records review feedback").is_visible()
+    assert_accessible(page)

@@ -109,6 +109,7 @@ MATRIX: list[tuple[str, str, str, int, int, int, int, int, int, int, int, int]] 
     # Medical Records Review: analysts and administrators run cycles of their programs;
     # reviewers see the cycles they review in and only the records given to them.
     ("audits:cycle-list",           "GET",  "-", 302, 200, 200, 200, 200, 200, 200, 404, 200),
+    ("audits:feedback",             "GET",  "-", 302, 200, 200, 200, 200, 200, 200, 404, 200),
     ("audits:cycle-list",           "POST", "-", 302, 404, 404, 404, 422, 404, 422, 404, 404),
     ("audits:cycle-detail",         "GET",  "A", 302, 404, 404, 200, 200, 404, 200, 404, 404),
     # The sample is drawn already: a message and back to the cycle, nothing drawn twice.
