@@ -6,6 +6,7 @@ same sample, so anyone can check that the sample was not picked by hand.
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -311,3 +312,59 @@ def scan_notes(*, batch_size: int = 2000, limit: int | None = None) -> int:
             NoteDetection.objects.bulk_create(rows)
         done += len(notes)
     return done
+
+
+def reviewed_examples() -> list[dict[str, object]]:
+    """Every reviewed note with the first submitted answers, as training examples.
+
+    "Not applicable" on the reviewed question counts as not documented; records whose
+    assigned question is not applicable are left out."""
+    from between.audits.models import ItemAnswer
+    from between.audits.tools import ASSIGNED_ITEM, REVIEWED_ITEM
+
+    answers: dict[int, dict[str, str]] = defaultdict(dict)
+    for sampled_id, key, answer in (
+        ItemAnswer.objects.filter(
+            review__submitted_at__isnull=False, item__key__in=(ASSIGNED_ITEM, REVIEWED_ITEM)
+        )
+        .order_by("-review_id")  # the first review's answer is written last and wins
+        .values_list("review__sampled_id", "item__key", "answer")
+    ):
+        answers[sampled_id][key] = answer
+    examples: list[dict[str, object]] = []
+    for sampled in SampledSession.objects.filter(pk__in=list(answers)).prefetch_related(
+        "session__notes"
+    ):
+        given = answers[sampled.pk]
+        if given.get(ASSIGNED_ITEM) not in ("yes", "no"):
+            continue
+        notes = list(sampled.session.notes.all())
+        if not notes:
+            continue
+        examples.append(
+            {
+                "text": "\n".join(n.text for n in notes),
+                "language": notes[0].language,
+                "homework_assigned": given[ASSIGNED_ITEM] == "yes",
+                "homework_reviewed": given.get(REVIEWED_ITEM) == "yes",
+            }
+        )
+    return examples
+
+
+def train_note_model(*, min_per_class: int = 10) -> tuple[object | None, dict[str, str]]:
+    """Train the suggestion model on every reviewed note; store it when there is enough."""
+    from between.audits.learning import insufficient, train
+    from between.audits.models import LearnedDetector
+
+    examples = reviewed_examples()
+    model = train(examples, min_per_class=min_per_class)
+    if model is None:
+        return None, insufficient(examples, min_per_class=min_per_class)
+    stored = LearnedDetector.objects.create(
+        version=model.version,
+        trained_on=model.trained_on,
+        metrics=json.loads(json.dumps(model.per_label, default=str)),
+        model=model.to_bytes(),
+    )
+    return stored, dict(model.reasons)

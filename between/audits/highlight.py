@@ -7,6 +7,7 @@ says what the detector concluded so a reviewer can disagree with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -18,6 +19,8 @@ from between.audits.detector import Detection, Evidence, detect
 class Highlighted:
     html: SafeString
     detection: Detection
+    # The learned model's suggestion per label ({"probability", "suggestion", ...}), if any.
+    suggestion: dict[str, Any] | None = None
 
 
 def _non_overlapping(evidence: list[Evidence]) -> list[Evidence]:
@@ -30,7 +33,16 @@ def _non_overlapping(evidence: list[Evidence]) -> list[Evidence]:
     return sorted(kept, key=lambda e: e.start)
 
 
-def highlight(text: str, language: str | None = None) -> Highlighted:
+def latest_model() -> Any:
+    """The newest stored suggestion model, or None."""
+    from between.audits.learning import LearnedModel
+    from between.audits.models import LearnedDetector
+
+    stored = LearnedDetector.objects.first()
+    return LearnedModel.from_bytes(bytes(stored.model)) if stored else None
+
+
+def highlight(text: str, language: str | None = None, model: Any = None) -> Highlighted:
     """The note as HTML with each evidence span in <mark>, everything else escaped."""
     detection = detect(text, language)
     parts: list[str] = []
@@ -46,4 +58,9 @@ def highlight(text: str, language: str | None = None) -> Highlighted:
         position = item.end
     parts.append(escape(text[position:]))
     html = "".join(parts).replace("\n", "<br>")
-    return Highlighted(mark_safe(html), detection)  # noqa: S308 - every piece is escaped above
+    suggestion = None
+    if model is not None:
+        from between.audits.learning import combine
+
+        suggestion = combine(detection, model.predict(text, language, rule=detection))
+    return Highlighted(mark_safe(html), detection, suggestion)  # noqa: S308 - escaped above

@@ -223,3 +223,21 @@ class NoteDetection(models.Model):
 
     def __str__(self) -> str:
         return f"detection of note {self.note_id}"
+
+
+class LearnedDetector(models.Model):
+    """A model trained on reviewers' answers (`between notes train`). It only suggests: a
+    reviewer's answer is never changed by it. The bytes are our own pickled model, never
+    anything uploaded."""
+
+    version = models.CharField(max_length=120)
+    trained_on = models.PositiveIntegerField()
+    metrics = models.JSONField(default=dict)
+    model = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.version

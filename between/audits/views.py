@@ -22,7 +22,7 @@ from between.accounts.models import AuditAction, User
 from between.accounts.types import AuthedRequest
 from between.audits import actions, results
 from between.audits.forms import AnswerForm, CorrectiveActionForm, CycleForm
-from between.audits.highlight import highlight
+from between.audits.highlight import highlight, latest_model
 from between.audits.models import (
     CorrectiveAction,
     RecordReview,
@@ -203,6 +203,7 @@ def record_review(request: AuthedRequest, review_id: int) -> HttpResponse:
                 return redirect("audits:cycle-detail", review.sampled.cycle_id)
             messages.success(request, _("Saved. You can come back to it."))
             return redirect("audits:record-review", review.pk)
+    model = latest_model()
     queue = list(
         RecordReview.objects.filter(sampled__cycle=review.sampled.cycle, reviewer=request.user)
         .order_by("sampled__position")
@@ -214,7 +215,7 @@ def record_review(request: AuthedRequest, review_id: int) -> HttpResponse:
         {
             "review": review,
             "session": session,
-            "notes": [highlight(n.text, n.language) for n in session.notes.all()],
+            "notes": [highlight(n.text, n.language, model) for n in session.notes.all()],
             "form": form,
             "position": [pk for pk, _ in queue].index(review.pk) + 1,
             "total": len(queue),

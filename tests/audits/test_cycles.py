@@ -325,3 +325,32 @@ def test_it_gives_clinicians_and_supervisors_their_feedback(
     assert person == county.clinician and rate.no == 12
     client.force_login(county.outsider)
     assert client.get("/reviews/feedback/").context["rows"] == []
+
+
+def test_it_trains_a_suggestion_model_on_reviewed_notes(
+    county: County, reviewed_county: dict[str, Any], client: Any
+) -> None:
+    assert actions.train_note_model()[0] is None  # nothing reviewed yet
+    for i in range(12):
+        session = attended(county, 20 + i, note_text="Pt to practice deep breathing nightly.")
+        give(session)
+    cycle = new_cycle(county, reviewed_county["reviewers"], sample_size=24, double_share=0)
+    actions.draw_sample(county.analyst, cycle)
+    pending = RecordReview.objects.filter(sampled__cycle=cycle).first()
+    assert pending is not None
+
+    def truth(review: RecordReview) -> dict[str, str]:
+        text = review.sampled.session.notes.get().text
+        return {ASSIGNED_ITEM: "yes" if "breathing" in text else "no", REVIEWED_ITEM: "no"}
+
+    for review in RecordReview.objects.filter(sampled__cycle=cycle).exclude(pk=pending.pk):
+        actions.save_answers(review.reviewer, review, truth(review), submit=True)
+    stored, reasons = actions.train_note_model(min_per_class=5)
+    assert stored is not None
+    assert "homework_reviewed" in reasons  # every reviewed answer was "no"
+    client.force_login(pending.reviewer)
+    page = client.get(f"/reviews/records/{pending.pk}/")
+    assert page.status_code == 200
+    assert "The model learned from earlier reviews" in page.content.decode()
+    # The model suggests; the reviewer's saved answers are untouched by it.
+    assert not pending.answers.exists()

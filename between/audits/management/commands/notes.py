@@ -77,6 +77,12 @@ class Command(BaseCommand):
             "this version (idempotent; run after imports).",
         )
 
+        commands.add_parser(
+            "train",
+            help="Train the suggestion model on every reviewed note and store it (it never "
+            "changes a reviewer's answer).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "classify":
             self._classify(options["input"], options["output"])
@@ -84,6 +90,15 @@ class Command(BaseCommand):
             from between.audits.actions import scan_notes
 
             self.stdout.write(f"{scan_notes()} notes scanned")
+        elif options["subcommand"] == "train":
+            from between.audits.actions import train_note_model
+
+            stored, reasons = train_note_model()
+            for label, reason in reasons.items():
+                self.stdout.write(f"{label}: {reason}")
+            if stored is None:
+                raise CommandError("not enough reviewed notes to train a model yet")
+            self.stdout.write(f"stored model {stored}")
         else:
             self._evaluate(options["input"], options["split"], options["format"])
 
