@@ -70,8 +70,10 @@ def test_it_runs_a_small_cycle_with_double_review(
     reviewers = page.get_by_role("group", name="Reviewers").get_by_role("checkbox")
     for i in range(reviewers.count()):
         reviewers.nth(i).check()
-    page.get_by_role("button", name="Create the cycle").click()
-    page.wait_for_url("**/reviews/*/")
+    with page.expect_navigation(timeout=30000):
+        page.get_by_role("button", name="Create the cycle").click()
+    problems = page.locator(".error, .errors").all_inner_texts()
+    assert re.search(r"/reviews/\d+/$", page.url), problems
     page.get_by_role("button", name="Draw the sample").click()
     page.wait_for_load_state()
     assert page.get_by_text("4 sessions drawn.").is_visible()
