@@ -80,3 +80,12 @@ def seed_homework_tool(tool_model: Any, version_model: Any, item_model: Any) -> 
     if created:
         for position, item in enumerate(HOMEWORK_ITEMS):
             item_model.objects.create(version=version, position=position, **item)
+
+
+def current_homework_version() -> Any:
+    """The newest version of the homework tool, seeding it first if it is missing (the data
+    migration seeds it; a database flushed since, e.g. by a test, would lack it)."""
+    from between.audits.models import ReviewItem, ReviewTool, ToolVersion
+
+    seed_homework_tool(ReviewTool, ToolVersion, ReviewItem)
+    return ToolVersion.objects.filter(tool__key=HOMEWORK_TOOL_KEY).order_by("-number")[0]

@@ -27,10 +27,9 @@ from between.audits.models import (
     CorrectiveAction,
     RecordReview,
     ReviewCycle,
-    ReviewTool,
     SampledSession,
 )
-from between.audits.tools import ASSIGNED_ITEM, HOMEWORK_TOOL_KEY
+from between.audits.tools import ASSIGNED_ITEM, current_homework_version
 from between.formtools import add_errors
 
 
@@ -48,8 +47,7 @@ def cycle_list(request: AuthedRequest) -> HttpResponse:
             raise Http404("No such page.")
         if form.is_valid():
             data = form.cleaned_data
-            # The newest version of the homework tool (versions are ordered newest first).
-            tool = ReviewTool.objects.get(key=HOMEWORK_TOOL_KEY).versions.all()[0]
+            tool = current_homework_version()
             try:
                 cycle = actions.create_cycle(
                     request.user,

@@ -354,3 +354,12 @@ def test_it_trains_a_suggestion_model_on_reviewed_notes(
     assert "The model learned from earlier reviews" in page.content.decode()
     # The model suggests; the reviewer's saved answers are untouched by it.
     assert not pending.answers.exists()
+
+
+def test_it_seeds_the_homework_tool_again_if_it_is_missing(db: None) -> None:
+    from between.audits.tools import current_homework_version
+
+    ReviewTool.objects.all().delete()
+    version = current_homework_version()
+    assert [i.key for i in version.items.all()] == [ASSIGNED_ITEM, REVIEWED_ITEM]
+    assert current_homework_version() == version  # idempotent
