@@ -80,8 +80,10 @@ def cycle_list(request: AuthedRequest) -> HttpResponse:
 def cycle_detail(request: AuthedRequest, cycle_id: int) -> HttpResponse:
     cycle = policy.get_cycle_for(request.user, cycle_id, request=request)
     runs = policy.can_run_cycle(request.user, cycle)
-    mine = RecordReview.objects.filter(sampled__cycle=cycle, reviewer=request.user).order_by(
-        "sampled__position"
+    mine = (
+        RecordReview.objects.filter(sampled__cycle=cycle, reviewer=request.user)
+        .select_related("sampled")  # the list prints each record's position
+        .order_by("sampled__position")
     )
     done = sum(1 for r in mine if r.submitted_at)
     context = {
