@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 FLAGS = re.IGNORECASE | re.UNICODE
+Ranges = list[tuple[int, int]] | tuple[tuple[int, int], ...]
 
 
 def _alt_words(text: str) -> str:
@@ -596,19 +597,27 @@ class Rule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "regex", re.compile(self.pattern, FLAGS))
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+    def finditer(self, text: str, ranges: Ranges | None = None) -> Iterator[re.Match[str]]:
+        """Matches in `text`, or only inside `ranges` (start, end) when they are given.
+
+        `detect` passes the stretches of clauses that hold the rule's trigger words: a match
+        lies within its clauses, so the rest of the note need not be scanned.
+        """
+        spans = ranges if ranges is not None else ((0, len(text)),)
         anchor = ANCHORS.get(self.id)
-        if anchor is None:
-            yield from self.regex.finditer(text)
-            return
-        # Patterns that start with a long list of nouns are slow to try at every word; their
-        # verb is rare, so find it first and try the pattern only in a window before it.
         seen: set[tuple[int, int]] = set()
-        for hit in anchor.finditer(text):
-            for match in self.regex.finditer(text, max(0, hit.start() - ANCHOR_WINDOW), hit.end()):
-                if match.span() not in seen:
-                    seen.add(match.span())
-                    yield match
+        for start, end in spans:
+            if anchor is None:
+                yield from self.regex.finditer(text, start, end)
+                continue
+            # Patterns that start with a long list of nouns are slow to try at every word; their
+            # verb is rare, so find it first and try the pattern only in a window before it.
+            for hit in anchor.finditer(text, start, end):
+                window_start = max(start, hit.start() - ANCHOR_WINDOW)
+                for match in self.regex.finditer(text, window_start, hit.end()):
+                    if match.span() not in seen:
+                        seen.add(match.span())
+                        yield match
 
 
 ASSIGNED = "homework_assigned"
@@ -1005,11 +1014,14 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# A rule can only match when one of its trigger words is in the note, so rules whose words are
-# absent are skipped: most notes mention few of them, and this is what makes the detector fast
-# enough for every note in a county. Rules not listed always run. Words are lower-case runs
-# of letters or of digits ("didn't" gives "didn", "3x" gives "x"), with and without
-# accents for Spanish.
+# A rule can only match inside a clause that holds one of its trigger words, so the detector
+# scans only those clauses, and skips rules whose words the note lacks: most notes mention few
+# of them, and this is what makes the detector fast enough for every note in a county. Every
+# rule is listed (a test checks it, and another that the shortcut changes no answer on the
+# development notes). Words are lower-case runs of letters or of digits ("didn't" gives "didn",
+# "3x" gives "x"), with and without accents for Spanish; DIGITS stands for any number. Where
+# `ALL_OF` lists more groups for a rule, its clause must hold a word of each.
+DIGITS = "#"
 TRIGGERS: dict[str, frozenset[str]] = {
     "A-EN-ASSIGN": word_set(
         "assign assigned assigns assigning gave give given gives giving provided provide handed "
@@ -1104,6 +1116,54 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "consejera terapeuta clínico clínica clinico clinica esta este nosotros"
     ),
 }
+
+
+def _es_verb_forms(stems: str) -> str:
+    """'practicar' gives practicar, practicará, practicara, practicarán, practicaran."""
+    return " ".join(
+        f"{stem}{ending}" for stem in stems.split() for ending in ("", "á", "a", "án", "an")
+    )
+
+
+ALL_OF: dict[str, tuple[frozenset[str], ...]] = {
+    # The verb of PRACTICE_V, beside a between-session cue (TRIGGERS).
+    "A-EN-INSTRUCT": (
+        word_set(
+            "practice practicing practise practising use using do doing walk walking exercise "
+            "exercising draw drawing say greet stretch meditate meditating write writing keep "
+            "complete fill track record log journal try implement engage continue read monitor "
+            "rate chart play spend give provide offer praise reward ignore follow carry work "
+            "review sign check"
+        ),
+    ),
+    # The verb of PRACTICE_V_ES, beside a between-session cue.
+    "A-ES-INSTRUCT": (
+        word_set(
+            _es_verb_forms(
+                "practicar usar utilizar completar llenar registrar realizar escribir llevar dar "
+                "elogiar jugar pasar leer anotar continuar caminar hablar seguir"
+            )
+            + " practique practiquen use usen hacer hará hara harán haran haga hagan complete "
+            "completen realice realicen salir ejercitar ejercitarse"
+        ),
+    ),
+    # The practice verb (TRIGGERS) and a word of every PAST_FREQ_EN alternative.
+    "R-EN-PRACTICED": (
+        frozenset(
+            {DIGITS}
+            | word_set(
+                "once twice times daily nightly every each most week wk since weekend days "
+                "nights evenings mornings afternoons"
+            )
+        ),
+    ),
+}
+
+
+def trigger_groups(rule_id: str) -> tuple[frozenset[str], ...]:
+    """The word groups a clause must each intersect for the rule to match in it."""
+    return (TRIGGERS[rule_id], *ALL_OF.get(rule_id, ()))
+
 
 ANCHOR_WINDOW = 110
 ANCHORS: dict[str, re.Pattern[str]] = {

@@ -14,6 +14,7 @@ from bench import detector as bench_detector
 
 KEYS = {
     "benchmark",
+    "corpus",
     "notes",
     "rounds",
     "distinct_notes",
@@ -44,6 +45,15 @@ def test_it_times_the_detector_on_a_few_hundred_notes() -> None:
     assert result["target_per_second"] == 2000.0
     assert result["notes_per_second"] > 0
     assert 0 < result["assigned_found"] < 300
+    assert result["corpus"] == "long" and result["mean_words_per_note"] > 140
+
+
+def test_the_dev_corpus_is_the_notes_as_written() -> None:
+    result = bench_detector.run(notes=100, warmups=0, rounds=2, corpus="dev")
+    assert result["corpus"] == "dev" and result["distinct_notes"] >= 220
+    assert result["mean_words_per_note"] < 100
+    with pytest.raises(ValueError):
+        bench_detector.corpus_texts("novels")
 
 
 def test_it_prints_the_figures_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
