@@ -27,6 +27,7 @@ from between.audits.models import (
     ItemAnswer,
     RecordReview,
     ReviewCycle,
+    ReviewItem,
     SampledSession,
     SamplingRule,
     ToolVersion,
@@ -243,6 +244,33 @@ def agreement_pairs(cycle: ReviewCycle, item_key: str) -> list[tuple[str, str]]:
     ]
 
 
+def copy_tool_version(actor: User, version: ToolVersion) -> ToolVersion:
+    """A new version of the tool holding copies of `version`'s items, to edit and add to.
+
+    A version a cycle has used is never edited, so changing the questions starts here.
+    """
+    if not actor.is_superuser:
+        raise PermissionDenied(_("Only an administrator changes review tools."))
+    with transaction.atomic():
+        tool = type(version.tool).objects.select_for_update().get(pk=version.tool_id)
+        latest = tool.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        copy = ToolVersion.objects.create(tool=tool, number=latest + 1)
+        ReviewItem.objects.bulk_create(
+            ReviewItem(
+                version=copy,
+                key=item.key,
+                position=item.position,
+                question_en=item.question_en,
+                question_es=item.question_es,
+                guidance_en=item.guidance_en,
+                guidance_es=item.guidance_es,
+            )
+            for item in version.items.all()
+        )
+        audit.record(actor, AuditAction.CREATE, copy)
+    return copy
+
+
 def add_corrective_action(
     actor: User,
     cycle: ReviewCycle,
@@ -311,6 +339,14 @@ def scan_notes(*, batch_size: int = 2000, limit: int | None = None) -> int:
             NoteDetection.objects.filter(note_id__in=[n.pk for n in notes]).delete()
             NoteDetection.objects.bulk_create(rows)
         done += len(notes)
+    if done:
+        # A system read of client records: one event per run, with the count (no text).
+        audit.record(
+            None,
+            AuditAction.VIEW,
+            object_type="clinic.progressnote",
+            detail=f"note detector scan: {done} notes",
+        )
     return done
 
 
@@ -358,6 +394,13 @@ def train_note_model(*, min_per_class: int = 10) -> tuple[object | None, dict[st
     from between.audits.models import LearnedDetector
 
     examples = reviewed_examples()
+    if examples:
+        audit.record(
+            None,
+            AuditAction.VIEW,
+            object_type="clinic.progressnote",
+            detail=f"suggestion model training: {len(examples)} reviewed notes",
+        )
     model = train(examples, min_per_class=min_per_class)
     if model is None:
         return None, insufficient(examples, min_per_class=min_per_class)

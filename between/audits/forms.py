@@ -6,11 +6,20 @@ import secrets
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from between.accounts.models import Role, User
-from between.audits.models import AnswerChoice, ReviewItem, SamplingRule
+from between.audits.models import AnswerChoice, ReviewItem, SamplingRule, ToolVersion
+from between.audits.tools import current_homework_version
 from between.clinic.models import Program
+
+
+class ToolVersionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        spanish = (get_language() or "").startswith("es")
+        name = obj.tool.name_es if spanish else obj.tool.name_en
+        return _("%(tool)s, version %(number)s") % {"tool": name, "number": obj.number}
 
 
 class CycleForm(forms.Form):
@@ -23,6 +32,12 @@ class CycleForm(forms.Form):
     )
     period_end = forms.DateField(
         label=_("Sessions until"), widget=forms.DateInput({"type": "date"})
+    )
+    tool_version = ToolVersionChoice(
+        label=_("Review tool"),
+        queryset=ToolVersion.objects.none(),
+        empty_label=None,
+        help_text=_("A version with items; a new version is made in the admin site."),
     )
     sampling_rule = forms.ChoiceField(label=_("Sampling rule"), choices=SamplingRule.choices)
     sample_size = forms.IntegerField(
@@ -52,6 +67,16 @@ class CycleForm(forms.Form):
         assert isinstance(programs, forms.ModelMultipleChoiceField)
         assert isinstance(reviewers, forms.ModelMultipleChoiceField)
         programs.queryset = Program.objects.filter(pk__in=program_ids, is_active=True)
+        versions = self.fields["tool_version"]
+        assert isinstance(versions, ToolVersionChoice)
+        current = current_homework_version()
+        versions.queryset = (
+            ToolVersion.objects.filter(items__isnull=False)
+            .distinct()
+            .select_related("tool")
+            .order_by("tool__key", "-number")
+        )
+        self.initial.setdefault("tool_version", current.pk)
         reviewers.queryset = (
             User.objects.filter(
                 is_active=True,

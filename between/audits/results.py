@@ -6,13 +6,14 @@ reviewer's answer, i.e. the review created first); both answers count in the agr
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef
 
 from between.audits.actions import agreement_pairs, answers_by_record
-from between.audits.models import ReviewCycle, SampledSession
+from between.audits.models import RecordReview, ReviewCycle, SampledSession
 from between.audits.tools import ASSIGNED_ITEM
 from between.clinic.models import ProgressNote
 from between.homework.models import Assignment
@@ -108,6 +109,42 @@ def rates_by(cycle: ReviewCycle, item_key: str, by: str) -> list[GroupRate]:
         GroupRate(group, yes, no, wilson_interval(yes, yes + no) if yes + no else None)
         for group, (yes, no) in sorted(counts.items())
     ]
+
+
+@dataclass(frozen=True)
+class ReviewerTime:
+    """Time a reviewer spent in the workspace (measured per visit, summed per record)."""
+
+    reviewer_id: int | None  # None: every reviewer together
+    submitted: int
+    in_progress: int
+    total_seconds: int
+    median_seconds: float | None  # per submitted record
+
+
+def time_spent(cycle: ReviewCycle) -> list[ReviewerTime]:
+    """Per reviewer, then all together: records done and the time they took."""
+    rows = RecordReview.objects.filter(sampled__cycle=cycle).values_list(
+        "reviewer_id", "submitted_at", "seconds_spent"
+    )
+    by_reviewer: dict[int | None, list[tuple[bool, int]]] = {}
+    for reviewer_id, submitted_at, seconds in rows:
+        for key in (reviewer_id, None):
+            by_reviewer.setdefault(key, []).append((submitted_at is not None, seconds))
+    result = []
+    for key, entries in by_reviewer.items():
+        done = [seconds for submitted, seconds in entries if submitted]
+        result.append(
+            ReviewerTime(
+                reviewer_id=key,
+                submitted=len(done),
+                in_progress=sum(1 for submitted, s in entries if not submitted and s),
+                total_seconds=sum(seconds for _, seconds in entries),
+                median_seconds=statistics.median(done) if done else None,
+            )
+        )
+    result.sort(key=lambda row: (row.reviewer_id is None, row.reviewer_id or 0))
+    return result
 
 
 def summary(cycle: ReviewCycle) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from between.audits.models import (
     ReviewCycle,
     SampledSession,
 )
-from between.audits.tools import ASSIGNED_ITEM, current_homework_version
+from between.audits.tools import ASSIGNED_ITEM
 from between.formtools import add_errors
 
 
@@ -47,12 +47,11 @@ def cycle_list(request: AuthedRequest) -> HttpResponse:
             raise Http404("No such page.")
         if form.is_valid():
             data = form.cleaned_data
-            tool = current_homework_version()
             try:
                 cycle = actions.create_cycle(
                     request.user,
                     organization=data["programs"][0].organization,
-                    tool_version=tool,
+                    tool_version=data["tool_version"],
                     name=data["name"],
                     period_start=data["period_start"],
                     period_end=data["period_end"],
@@ -111,6 +110,17 @@ def cycle_detail(request: AuthedRequest, cycle_id: int) -> HttpResponse:
         context["by_clinician"] = [
             (people[g.group_id].get_full_name() or people[g.group_id].username, g)
             for g in by_clinician
+        ]
+        spent = results.time_spent(cycle)
+        people.update(User.objects.in_bulk([t.reviewer_id for t in spent if t.reviewer_id]))
+        context["time_spent"] = [
+            (
+                _("All reviewers")
+                if t.reviewer_id is None
+                else people[t.reviewer_id].get_full_name() or people[t.reviewer_id].username,
+                t,
+            )
+            for t in spent
         ]
         if request.GET.get("download") == "csv":
             audit.record(request.user, AuditAction.EXPORT, cycle, detail="results")

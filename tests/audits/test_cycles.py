@@ -9,17 +9,25 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
+from django.test import Client as HttpClient
 
 from between.accounts import actions as account_actions
 from between.accounts.models import AuditEvent, Role
 from between.audits import actions, results
-from between.audits.models import RecordReview, ReviewTool, SampledSession
+from between.audits.models import (
+    RecordReview,
+    ReviewCycle,
+    ReviewItem,
+    ReviewTool,
+    SampledSession,
+    ToolVersion,
+)
 from between.audits.tools import ASSIGNED_ITEM, REVIEWED_ITEM
 from between.indicators import registry
 from between.indicators.actions import refresh_summary
 from between.indicators.models import IndicatorCount
 from between.synth.generator import CountyParams, generate_county
-from tests.conftest import County, make_user
+from tests.conftest import PASSWORD, County, make_user
 from tests.homework.factories import attended, give
 
 
@@ -214,6 +222,17 @@ def test_it_measures_rates_agreement_and_the_documentation_gap(
     gap = results.documentation_gap(cycle)
     assert gap.records == 12
     assert len(gap.recorded_not_documented) + len(gap.documented_not_recorded) == 2
+    # Every review took 30 seconds: 18 reviews of 12 records, split between two reviewers.
+    spent = results.time_spent(cycle)
+    together = spent[-1]
+    assert together.reviewer_id is None and together.submitted == 18
+    assert together.total_seconds == 18 * 30 and together.median_seconds == 30
+    assert sum(t.submitted for t in spent[:-1]) == 18
+    assert {t.reviewer_id for t in spent[:-1]} == {r.pk for r in reviewed_county["reviewers"]}
+    client = HttpClient()
+    client.force_login(county.analyst)
+    page = client.get(f"/reviews/{cycle.pk}/").content.decode()
+    assert "Reviewers' time" in page and "All reviewers" in page and "0.5" in page
 
 
 def test_it_feeds_the_chart_evidence_indicator(
@@ -298,6 +317,9 @@ def test_it_checks_the_detector_and_corrects_the_population_share(
     assert check.problem == "scan"
     assert actions.scan_notes() == 18
     assert actions.scan_notes() == 0  # idempotent
+    # The system's bulk read of notes is one audit event per run, with a count and no text.
+    scans = AuditEvent.objects.filter(object_type="clinic.progressnote", actor=None)
+    assert [e.detail for e in scans] == ["note detector scan: 18 notes"]
     check = results.detector_check(cycle)
     assigned = check.metrics[ASSIGNED_ITEM]
     assert (assigned["tp"], assigned["fp"], assigned["fn"], assigned["tn"]) == (6, 0, 0, 12)
@@ -346,6 +368,7 @@ def test_it_trains_a_suggestion_model_on_reviewed_notes(
     for review in RecordReview.objects.filter(sampled__cycle=cycle).exclude(pk=pending.pk):
         actions.save_answers(review.reviewer, review, truth(review), submit=True)
     stored, reasons = actions.train_note_model(min_per_class=5)
+    assert AuditEvent.objects.filter(detail__startswith="suggestion model training:").exists()
     assert stored is not None
     assert "homework_reviewed" in reasons  # every reviewed answer was "no"
     client.force_login(pending.reviewer)
@@ -363,3 +386,66 @@ def test_it_seeds_the_homework_tool_again_if_it_is_missing(db: None) -> None:
     version = current_homework_version()
     assert [i.key for i in version.items.all()] == [ASSIGNED_ITEM, REVIEWED_ITEM]
     assert current_homework_version() == version  # idempotent
+
+
+def test_an_admin_copies_a_version_to_add_an_item(county: County) -> None:
+    root = account_actions.create_user(
+        None, username="root", password=PASSWORD, is_admin_site_user=True
+    )
+    client = HttpClient()
+    client.force_login(root)
+    source = tool_version()
+    response = client.post(
+        "/admin/audits/toolversion/",
+        {"action": "copy_as_new_version", "_selected_action": [source.pk]},
+    )
+    assert response.status_code == 302
+    copy = ReviewTool.objects.get(key="homework").versions.get(number=2)
+    assert [(i.key, i.question_en) for i in copy.items.all()] == [
+        (i.key, i.question_en) for i in source.items.all()
+    ]
+    assert AuditEvent.objects.filter(object_type="audits.toolversion").exists()
+    # Only an administrator changes the questions.
+    with pytest.raises(PermissionDenied):
+        actions.copy_tool_version(county.analyst, source)
+
+
+def test_a_cycle_asks_the_questions_of_the_version_chosen(
+    county: County, reviewed_county: dict[str, Any], client: HttpClient
+) -> None:
+    root = account_actions.create_user(None, username="root", is_admin_site_user=True)
+    v2 = actions.copy_tool_version(root, tool_version())
+    ReviewItem.objects.create(
+        version=v2,
+        key="plan_signed",
+        position=9,
+        question_en="Is the treatment plan signed by the caregiver?",
+        question_es="¿Está el plan de tratamiento firmado por el cuidador?",
+    )
+    client.force_login(county.analyst)
+    # The newest version is offered first; an empty version is not offered at all.
+    ToolVersion.objects.create(tool=v2.tool, number=3)
+    page = client.get("/reviews/")
+    choices = [str(v) for v in page.context["form"].fields["tool_version"].queryset]
+    assert choices == ["homework v2", "homework v1"]
+    fields = {
+        "name": "Plan review",
+        "programs": [county.harbor.pk],
+        "period_start": (date.today() - timedelta(days=60)).isoformat(),
+        "period_end": date.today().isoformat(),
+        "tool_version": v2.pk,
+        "sampling_rule": "per_clinician",
+        "sample_size": 4,
+        "seed": 7,
+        "double_share": 0,
+        "reviewers": [reviewed_county["reviewers"][0].pk],
+    }
+    response = client.post("/reviews/", fields)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    cycle = ReviewCycle.objects.get(name="Plan review")
+    assert cycle.tool_version == v2
+    assert "plan_signed" in [i.key for i in cycle.tool_version.items.all()]
+    # A made-up version is refused with the form's message, and nothing is created.
+    response = client.post("/reviews/", {**fields, "name": "Bad", "tool_version": 99999})
+    assert response.status_code == 422
+    assert not ReviewCycle.objects.filter(name="Bad").exists()

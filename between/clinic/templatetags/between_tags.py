@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.utils import formats
 
 from between.stats.disclosure import suppress
 
@@ -20,3 +21,19 @@ def percent(value: float | None, places: int = 1) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.{int(places)}f}%"
+
+
+@register.filter
+def minutes(seconds: float | None) -> str:
+    """Seconds as minutes with one decimal (95 → "1.6"); None → "—"."""
+    if seconds is None:
+        return "—"
+    return formats.number_format(seconds / 60, 1)
+
+
+@register.filter
+def hours(seconds: float | None) -> str:
+    """Seconds as hours with one decimal (5400 → "1.5"); None → "—"."""
+    if seconds is None:
+        return "—"
+    return formats.number_format(seconds / 3600, 1)
