@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "between.notify",
     "between.indicators",
     "between.audits",
+    "between.improvement",
+    "between.training",
     "between.synth",
     "django.contrib.admin",
     "django.contrib.auth",

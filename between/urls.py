@@ -25,6 +25,8 @@ urlpatterns = [
     path("notify/", include("between.notify.urls")),
     path("indicators/", include("between.indicators.urls")),
     path("reviews/", include("between.audits.urls")),
+    path("pips/", include("between.improvement.urls")),
+    path("trainings/", include("between.training.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

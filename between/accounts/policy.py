@@ -343,6 +343,89 @@ def get_cycle_for(user: Any, cycle_id: int, *, request: HttpRequest | None = Non
     return cycle
 
 
+def visible_pips(user: Any) -> QuerySet[Any]:
+    """PIPs every one of whose programs the user runs as an analyst or administrator."""
+    from between.improvement.models import Pip
+
+    if not is_staff_member(user):
+        return Pip.objects.none()
+    return (
+        Pip.objects.exclude(programs__in=Program.objects.exclude(pk__in=review_program_ids(user)))
+        .filter(programs__isnull=False)
+        .distinct()
+    )
+
+
+def get_pip_for(user: Any, pip_id: int, *, request: HttpRequest | None = None) -> Any:
+    pip = visible_pips(user).filter(pk=pip_id).first()
+    if pip is None:
+        raise _deny(user, request, "improvement.pip", pip_id)
+    return pip
+
+
+def get_pip_period_for(user: Any, period_id: int, *, request: HttpRequest | None = None) -> Any:
+    from between.improvement.models import PipPeriod
+
+    period = (
+        PipPeriod.objects.filter(pk=period_id, pip__in=visible_pips(user))
+        .select_related("pip")
+        .first()
+    )
+    if period is None:
+        raise _deny(user, request, "improvement.pipperiod", period_id)
+    return period
+
+
+def training_program_ids(user: Any) -> set[int]:
+    """Programs whose training events the user runs (trainers and administrators)."""
+    return set(program_ids_for(user, Role.TRAINER, Role.ADMIN).values_list("program_id", flat=True))
+
+
+def visible_events(user: Any) -> QuerySet[Any]:
+    from between.training.models import TrainingEvent
+
+    if not is_staff_member(user):
+        return TrainingEvent.objects.none()
+    return TrainingEvent.objects.filter(program_id__in=training_program_ids(user))
+
+
+def get_event_for(user: Any, event_id: int, *, request: HttpRequest | None = None) -> Any:
+    event = visible_events(user).select_related("course", "program").filter(pk=event_id).first()
+    if event is None:
+        raise _deny(user, request, "training.trainingevent", event_id)
+    return event
+
+
+def trainable_staff(program_id: int) -> QuerySet[User]:
+    """Clinicians and supervisors of a program: who may attend its trainings."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__program_id=program_id,
+            memberships__role__in=(Role.CLINICIAN, Role.SUPERVISOR),
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def get_attendance_for(user: Any, attendance_id: int, *, request: HttpRequest | None = None) -> Any:
+    """An attendance of an event the user runs, or the user's own."""
+    from between.training.models import Attendance
+
+    found = (
+        Attendance.objects.filter(pk=attendance_id)
+        .filter(
+            Q(event__in=visible_events(user)) | Q(clinician_id=getattr(user, "pk", 0) or 0)
+        )
+        .select_related("event__course", "clinician")
+        .first()
+    )
+    if found is None or not is_staff_member(user):
+        raise _deny(user, request, "training.attendance", attendance_id)
+    return found
+
+
 def get_corrective_action_for(
     user: Any, action_id: int, *, request: HttpRequest | None = None
 ) -> Any:

@@ -89,6 +89,9 @@ class Dashboard:
     runs: dict[str, Any] | None
     data_as_of: datetime | None
     interventions: list[Intervention]
+    # What the chart was drawn from, to draw it again as PNG (`chart_png`).
+    chart_points: list[charts.ChartPoint] = field(default_factory=list)
+    chart_options: dict[str, Any] = field(default_factory=dict)
 
 
 def _row(label: str, cell: Cell | None, *, period: date | None = None) -> Row:
@@ -214,7 +217,8 @@ def build(
         raise ChartError(
             _("The chart cannot be drawn this way: %(reason)s") % {"reason": error}
         ) from error
-    chart_svg = _chart(indicator, shown, result, interventions, start)
+    chart_points, chart_options = _chart_inputs(indicator, shown, result, interventions, start)
+    chart_svg = charts.indicator_svg(chart_points, **chart_options) if chart_points else ""
     return Dashboard(
         indicator=indicator,
         grain=grain,
@@ -226,6 +230,8 @@ def build(
         breakdown_by=breakdown_by,
         breakdown_rows=breakdown_rows,
         chart_svg=chart_svg,
+        chart_points=chart_points,
+        chart_options=chart_options,
         rules_text=_rules_text(result),
         runs=asdict(result.runs) if result else None,
         data_as_of=data_as_of(),
@@ -233,36 +239,43 @@ def build(
     )
 
 
-def _chart(
+def _chart_inputs(
     indicator: Indicator,
     shown: list[Row],
     result: spc.ControlChart | None,
     interventions: Sequence[Intervention],
     start: date,
-) -> str:
-    """The SVG of the chart (empty without points to draw)."""
-    if not shown:
-        return ""
-    return charts.indicator_svg(
-        [
-            charts.ChartPoint(
-                period=r.period or start,
-                label=r.label,
-                proportion=r.rate or 0.0,
-                center_line=r.center_line,
-                lower_limit=r.lower_limit,
-                upper_limit=r.upper_limit,
-                signal=r.marked,
-            )
-            for r in shown
-        ],
-        title=str(indicator.title),
-        subtitle=_chart_subtitle(result),
-        reference_lines=[
+) -> tuple[list[charts.ChartPoint], dict[str, Any]]:
+    """The points and options of the chart (no points: nothing to draw)."""
+    points = [
+        charts.ChartPoint(
+            period=r.period or start,
+            label=r.label,
+            proportion=r.rate or 0.0,
+            center_line=r.center_line,
+            lower_limit=r.lower_limit,
+            upper_limit=r.upper_limit,
+            signal=r.marked,
+        )
+        for r in shown
+    ]
+    options = {
+        "title": str(indicator.title),
+        "subtitle": _chart_subtitle(result),
+        "reference_lines": [
             charts.ChartLine(line.value, str(line.label)) for line in indicator.reference_lines
         ],
-        events=[charts.ChartEvent(i.started_on, i.label) for i in interventions],
-    )
+        "events": [charts.ChartEvent(i.started_on, i.label) for i in interventions],
+    }
+    return points, options
+
+
+def chart_png(dashboard: Dashboard, scale: float = 2.0) -> bytes | None:
+    """The dashboard's chart as PNG, for documents (None when there is nothing to draw)."""
+    if not dashboard.chart_points:
+        return None
+    spec = charts.indicator_chart(dashboard.chart_points, **dashboard.chart_options)
+    return charts.render_png(spec, scale=scale)
 
 
 def _control_chart(

@@ -29,8 +29,13 @@ from between.homework.models import (
     PracticeLog,
     Review,
 )
+from between.improvement import actions as improvement_actions
+from between.improvement.models import Pip
 from between.notify import actions as notify_actions
 from between.notify.models import Alert
+from between.training import actions as training_actions
+from between.training.content import ensure_courses
+from between.training.models import Attendance, Course
 from tests.conftest import PASSWORD, County
 from tests.homework.factories import TEMPLATE_FIELDS
 
@@ -120,13 +125,78 @@ MATRIX: list[tuple[str, str, str, int, int, int, int, int, int, int, int, int]] 
     ("audits:corrective-action-create", "POST", "A", 302, 404, 404, 404, 302, 404, 302, 404, 404),
     # The owner (Sam) or the cycle's analysts mark it done.
     ("audits:corrective-action-done", "POST", "A", 302, 404, 302, 404, 302, 404, 302, 404, 404),
+    # PIPs: analysts and administrators of every program of the PIP; nobody else sees one.
+    ("improvement:pip-list",        "GET",  "-", 302, 404, 404, 404, 200, 404, 200, 404, 404),
+    ("improvement:pip-list",        "POST", "-", 302, 404, 404, 404, 422, 404, 422, 404, 404),
+    ("improvement:pip-detail",      "GET",  "A", 302, 404, 404, 404, 200, 404, 200, 404, 404),
+    ("improvement:pip-detail",      "POST", "A", 302, 404, 404, 404, 422, 404, 422, 404, 404),
+    ("improvement:pip-print",       "GET",  "A", 302, 404, 404, 404, 200, 404, 200, 404, 404),
+    ("improvement:pip-docx",        "GET",  "A", 302, 404, 404, 404, 200, 404, 200, 404, 404),
+    # Empty or refused forms: a message and back to the PIP, nothing written.
+    ("improvement:period-create",   "POST", "A", 302, 404, 404, 404, 302, 404, 302, 404, 404),
+    ("improvement:intervention-create", "POST", "A", 302, 404, 404, 404, 302, 404, 302, 404, 404),
+    ("improvement:period-lock",     "POST", "A", 302, 404, 404, 404, 302, 404, 302, 404, 404),
+    ("improvement:period-delete",   "POST", "A", 302, 404, 404, 404, 302, 404, 302, 404, 404),
+    # Trainings: every staff member reads the courses and their own certificates; trainers
+    # and administrators run the events of their programs.
+    ("training:home",               "GET",  "-", 302, 200, 200, 200, 200, 200, 200, 404, 200),
+    ("training:home",               "POST", "-", 302, 404, 404, 404, 404, 422, 422, 404, 404),
+    ("training:course-detail",      "GET",  "-", 302, 200, 200, 200, 200, 200, 200, 404, 200),
+    ("training:event-detail",       "GET",  "A", 302, 404, 404, 404, 404, 200, 200, 404, 404),
+    ("training:event-detail",       "POST", "A", 302, 404, 404, 404, 404, 422, 422, 404, 404),
+    ("training:event-import",       "POST", "A", 302, 404, 404, 404, 404, 422, 422, 404, 404),
+    # Carla's completed training: hers, and the event's trainers'.
+    ("training:certificate",        "GET",  "A", 302, 200, 404, 404, 404, 200, 200, 404, 404),
 ]
 # fmt: on
 
 # Pages that need a signed-in user: anonymous visitors are sent to the sign-in page.
 SIGN_IN_FIRST = {"home", "clinic:client-detail", "clinic:program-detail", "notify:alert-read"} | {
-    row[0] for row in MATRIX if row[0].startswith(("homework:", "indicators:", "audits:"))
+    row[0]
+    for row in MATRIX
+    if row[0].startswith(("homework:", "indicators:", "audits:", "improvement:", "training:"))
 }
+
+
+def _pip(county: County) -> Pip:
+    """A PIP of program A with a locked baseline (so removing or locking it changes nothing)."""
+    existing = Pip.objects.first()
+    if existing is not None:
+        return existing
+    pip = improvement_actions.create_pip(
+        county.analyst,
+        title="Matrix PIP",
+        programs=[county.harbor],
+        indicator_keys=["homework_assigned"],
+    )
+    period = improvement_actions.add_period(
+        county.analyst,
+        pip,
+        kind="baseline",
+        label="Baseline",
+        start=date(2025, 1, 1),
+        end=date(2025, 3, 31),
+    )
+    improvement_actions.lock_period(county.analyst, period)
+    return pip
+
+
+def _training(county: County) -> Attendance:
+    """Carla's completed training at a Harbor event run by Tomás the trainer."""
+    existing = Attendance.objects.first()
+    if existing is not None:
+        return existing
+    ensure_courses()
+    event = training_actions.create_event(
+        county.trainer,
+        course=Course.objects.get(key="homework-effective"),
+        program=county.harbor,
+        held_on=date(2025, 2, 3),
+        mode="in_person",
+    )
+    return training_actions.record_attendance(
+        county.trainer, event, county.clinician, pre_score=5, post_score=9
+    )
 
 
 def _cycle(county: County) -> ReviewCycle:
@@ -211,6 +281,17 @@ URL_ARGUMENTS: dict[str, Callable[[County, str], dict[str, int]]] = {
     "audits:record-review": lambda county, side: {
         "review_id": RecordReview.objects.get(sampled__cycle=_cycle(county)).pk
     },
+    "improvement:pip-detail": lambda county, side: {"pip_id": _pip(county).pk},
+    "improvement:pip-print": lambda county, side: {"pip_id": _pip(county).pk},
+    "improvement:pip-docx": lambda county, side: {"pip_id": _pip(county).pk},
+    "improvement:period-create": lambda county, side: {"pip_id": _pip(county).pk},
+    "improvement:intervention-create": lambda county, side: {"pip_id": _pip(county).pk},
+    "improvement:period-lock": lambda county, side: {"period_id": _pip(county).periods.get().pk},
+    "improvement:period-delete": lambda county, side: {"period_id": _pip(county).periods.get().pk},
+    "training:course-detail": lambda county, side: {"key": "homework-effective"},
+    "training:event-detail": lambda county, side: {"event_id": _training(county).event_id},
+    "training:event-import": lambda county, side: {"event_id": _training(county).event_id},
+    "training:certificate": lambda county, side: {"attendance_id": _training(county).pk},
     "indicators:program": lambda county, side: {
         "program_id": (county.harbor if side == "A" else county.bayside).pk
     },
