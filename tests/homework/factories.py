@@ -80,3 +80,28 @@ def give(
     return homework_actions.assign_homework(
         actor or session.clinician, session, **{**fields, **changes}
     )
+
+
+def clinicians_with_clients(
+    county: County, count: int, prefix: str = "c"
+) -> list[tuple[User, Client]]:
+    """`count` more clinicians of Harbor Clinic, each with one client of their own."""
+    from between.accounts import actions as account_actions
+    from between.accounts.models import Role
+    from tests.conftest import make_user
+
+    team = []
+    for i in range(count):
+        person = make_user(f"{prefix}{i}", f"{prefix.upper()}{i}", "Test")
+        account_actions.grant_role(None, person, county.harbor, Role.CLINICIAN)
+        child = clinic_actions.register_client(
+            None,
+            county.harbor,
+            ehr_id=f"{prefix.upper()}-{i:03d}",
+            given_name=f"Kid{i}",
+            family_name="Test",
+            birth_date=county.client.birth_date,
+            primary_clinician=person,
+        )
+        team.append((person, child))
+    return team

@@ -13,15 +13,13 @@ from django.core.management.base import CommandError
 from django.test import Client as HttpClient
 from docx import Document
 
-from between.accounts import actions as account_actions
-from between.accounts.models import AuditEvent, Role
-from between.clinic import actions as clinic_actions
+from between.accounts.models import AuditEvent
 from between.improvement import actions, analysis, report
 from between.improvement.analysis import Verdict
 from between.improvement.models import FrozenCount, Pip
 from between.indicators import actions as indicator_actions
-from tests.conftest import County, make_user
-from tests.homework.factories import attended, days_ago, give
+from tests.conftest import County
+from tests.homework.factories import attended, clinicians_with_clients, days_ago, give
 
 # (first, last) days ago of each period: baseline, then two remeasurements.
 BASELINE = (200, 141)
@@ -31,21 +29,7 @@ SECOND = (50, 11)
 
 def _team(county: County, size: int = 4) -> list[tuple[Any, Any]]:
     """Carla and three more clinicians of Harbor Clinic, each with a client."""
-    team = [(county.clinician, county.client)]
-    for i in range(size - 1):
-        clinician = make_user(f"clin{i}", f"Clin{i}", "Test")
-        account_actions.grant_role(None, clinician, county.harbor, Role.CLINICIAN)
-        client = clinic_actions.register_client(
-            None,
-            county.harbor,
-            ehr_id=f"H-9{i:03d}",
-            given_name=f"Child{i}",
-            family_name="Test",
-            birth_date=county.client.birth_date,
-            primary_clinician=clinician,
-        )
-        team.append((clinician, client))
-    return team
+    return [(county.clinician, county.client), *clinicians_with_clients(county, size - 1)]
 
 
 def _sessions(county: County, team: Any, days: tuple[int, int], with_homework: int) -> None:

@@ -11,14 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 
-from between.accounts import actions as account_actions
-from between.accounts.models import AuditEvent, Role
-from between.clinic import actions as clinic_actions
+from between.accounts.models import AuditEvent
 from between.training import actions, effect
 from between.training.content import COURSES_FILE, ensure_courses
 from between.training.models import Attendance, Course
-from tests.conftest import County, make_user
-from tests.homework.factories import attended, days_ago, give
+from tests.conftest import County
+from tests.homework.factories import attended, clinicians_with_clients, days_ago, give
 
 
 def course(key: str = "homework-effective") -> Course:
@@ -156,24 +154,6 @@ def test_the_pages_run_an_event(county: County) -> None:
     assert "Knowledge check" in detail and "Answer:" not in detail
 
 
-def _clinicians(county: County, count: int) -> list[tuple[Any, Any]]:
-    team = []
-    for i in range(count):
-        person = make_user(f"c{i}", f"C{i}", "Test")
-        account_actions.grant_role(None, person, county.harbor, Role.CLINICIAN)
-        child = clinic_actions.register_client(
-            None,
-            county.harbor,
-            ehr_id=f"T-{i:03d}",
-            given_name=f"Kid{i}",
-            family_name="Test",
-            birth_date=county.client.birth_date,
-            primary_clinician=person,
-        )
-        team.append((person, child))
-    return team
-
-
 def _practice(county: County, team: Any, days: range, share: float) -> None:
     for person, child in team:
         for n, day in enumerate(days):
@@ -183,7 +163,7 @@ def _practice(county: County, team: Any, days: range, share: float) -> None:
 
 
 def test_it_shows_whether_the_course_changed_practice(county: County) -> None:
-    team = _clinicians(county, 6)
+    team = clinicians_with_clients(county, 6)
     trained, others = team[:3], team[3:]
     held = 120  # days ago
     before, after = range(held + 80, held, -8), range(held - 8, held - 88, -8)
