@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "between.audits",
     "between.improvement",
     "between.training",
+    "between.outcomes",
     "between.synth",
     "django.contrib.admin",
     "django.contrib.auth",

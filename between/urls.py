@@ -27,6 +27,7 @@ urlpatterns = [
     path("reviews/", include("between.audits.urls")),
     path("pips/", include("between.improvement.urls")),
     path("trainings/", include("between.training.urls")),
+    path("outcomes/", include("between.outcomes.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

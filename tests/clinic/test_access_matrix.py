@@ -239,7 +239,7 @@ def _assignment(county: County, side: str) -> Assignment:
     return Assignment.objects.get(session=_session(county, side))
 
 
-URL_ARGUMENTS: dict[str, Callable[[County, str], dict[str, int]]] = {
+URL_ARGUMENTS: dict[str, Callable[[County, str], dict[str, int | str]]] = {
     "homework:session-detail": lambda c, side: {"session_id": _session(c, side).pk},
     "homework:review-save": lambda c, side: {
         "session_id": _session(c, side).pk,
@@ -320,11 +320,17 @@ def route_names(
 
 
 def test_it_covers_every_url_pattern() -> None:
-    # The portal's rows live beside its fixtures and run through the same helpers.
+    # The portal's and the outcomes' rows live beside their fixtures and run through the same
+    # helpers.
+    from tests.outcomes.test_access import OUTCOMES_MATRIX
     from tests.portal.test_access import PORTAL_MATRIX
 
     in_project = set(route_names())
-    in_matrix = {row[0] for row in MATRIX} | {row[0] for row in PORTAL_MATRIX}
+    in_matrix = (
+        {row[0] for row in MATRIX}
+        | {row[0] for row in PORTAL_MATRIX}
+        | {row[0] for row in OUTCOMES_MATRIX}
+    )
     assert in_project - in_matrix == set(), "URL patterns missing from the access matrix"
     assert in_matrix - in_project == set(), "rows for URL patterns that no longer exist"
 
