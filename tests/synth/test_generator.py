@@ -577,3 +577,17 @@ def test_it_rejects_bad_arguments(db: None, args: list[str], message: str) -> No
     with pytest.raises(CommandError, match=message):
         run_synth(*args)
     assert not Organization.objects.exists()
+
+
+def test_it_plants_outcomes_on_request(db: None) -> None:
+    from between.outcomes.models import Administration
+
+    out = run_synth(
+        "--programs", "1", "--clinicians", "2", "--clients", "30", "--months", "6",
+        "--seed", "5", "--end-date", "2025-06-30", "--outcome-effect", "-6",
+    )  # fmt: skip
+    assert "planted change -6 points per unit of homework exposure" in out
+    forms = Administration.objects.all()
+    assert forms.count() > 0 and {f.occasion for f in forms} == {"intake", "follow_up"}
+    run_synth("--slug", "other", "--clients", "20", "--clinicians", "2", "--programs", "1")
+    assert Administration.objects.count() == forms.count()  # no effect asked: none planted

@@ -20,6 +20,7 @@ from between.audits.actions import scan_notes
 from between.clinic.models import Organization
 from between.indicators.actions import add_intervention, refresh_summary
 from between.indicators.models import Intervention
+from between.outcomes.synth import plant_outcomes
 from between.synth.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -29,6 +30,8 @@ from between.synth.demo import (
 from between.synth.generator import CountyExists, CountyParams, CountySummary, generate_county
 
 DEMO_PRESET = {"programs": 4, "clinicians": 40, "clients": 600, "months": 12, "seed": 2026}
+# PSC-35 points per unit of homework exposure planted in the demo county's outcomes.
+DEMO_OUTCOME_EFFECT = -6.0
 DEFAULT_MONTHS, DEFAULT_SEED = 12, 2026
 SITE_URL = "http://127.0.0.1:8000/"
 
@@ -91,6 +94,14 @@ class Command(BaseCommand):
             "2026 and demo accounts (options given explicitly still apply).",
         )
         parser.add_argument(
+            "--outcome-effect",
+            type=float,
+            help="Also give each child a PSC-35 at intake and at follow-up, planting this change "
+            "in the total per unit of homework exposure (share of sessions with homework; "
+            "negative = fewer symptoms). --demo plants "
+            f"{DEMO_OUTCOME_EFFECT} unless given; 0 plants no effect.",
+        )
+        parser.add_argument(
             "--quiet", action="store_true", help="No progress bar (it shows only on a terminal)."
         )
 
@@ -123,6 +134,20 @@ class Command(BaseCommand):
         # answers: fill both for the new county.
         refresh_summary(today=summary.end_date)
         scan_notes()
+        effect = options.get("outcome_effect")
+        if effect is None and options["demo"]:
+            effect = DEMO_OUTCOME_EFFECT
+        if effect is not None:
+            planted = plant_outcomes(
+                Organization.objects.get(pk=summary.organization_id),
+                effect=effect,
+                seed=summary.seed,
+            )
+            if verbosity > 0:
+                self.stdout.write(
+                    f"Outcomes: {planted.administrations} PSC-35 forms for {planted.clients} "
+                    f"children, planted change {effect:+g} points per unit of homework exposure."
+                )
         if verbosity > 0:
             self._report(summary)
 
