@@ -319,18 +319,29 @@ def route_names(
             yield f"{namespace}{entry.name}" if entry.name else f"<unnamed {prefix}{entry.pattern}>"
 
 
-def test_it_covers_every_url_pattern() -> None:
-    # The portal's and the outcomes' rows live beside their fixtures and run through the same
-    # helpers.
-    from tests.outcomes.test_access import OUTCOMES_MATRIX
-    from tests.portal.test_access import PORTAL_MATRIX
+# Matrices kept beside their own fixtures, in the same shape, run through the same helpers.
+OTHER_MATRICES = (
+    "tests.portal.test_access:PORTAL_MATRIX",
+    "tests.outcomes.test_access:OUTCOMES_MATRIX",
+    "tests.interop.test_imports_access:IMPORTS_MATRIX",
+    "tests.interop.test_api_access:API_MATRIX",
+    "tests.interop.test_fhir_access:FHIR_MATRIX",
+)
 
+
+def _other_matrix_routes() -> set[str]:
+    import importlib
+
+    routes: set[str] = set()
+    for reference in OTHER_MATRICES:
+        module, name = reference.split(":")
+        routes |= {row[0] for row in getattr(importlib.import_module(module), name)}
+    return routes
+
+
+def test_it_covers_every_url_pattern() -> None:
     in_project = set(route_names())
-    in_matrix = (
-        {row[0] for row in MATRIX}
-        | {row[0] for row in PORTAL_MATRIX}
-        | {row[0] for row in OUTCOMES_MATRIX}
-    )
+    in_matrix = {row[0] for row in MATRIX} | _other_matrix_routes()
     assert in_project - in_matrix == set(), "URL patterns missing from the access matrix"
     assert in_matrix - in_project == set(), "rows for URL patterns that no longer exist"
 
