@@ -415,9 +415,7 @@ def get_attendance_for(user: Any, attendance_id: int, *, request: HttpRequest | 
 
     found = (
         Attendance.objects.filter(pk=attendance_id)
-        .filter(
-            Q(event__in=visible_events(user)) | Q(clinician_id=getattr(user, "pk", 0) or 0)
-        )
+        .filter(Q(event__in=visible_events(user)) | Q(clinician_id=getattr(user, "pk", 0) or 0))
         .select_related("event__course", "clinician")
         .first()
     )
