@@ -1,0 +1,77 @@
+"""The OpenAPI spec run by schemathesis as each staff persona, with its own (write) token:
+whatever the generated requests, the API never answers with a server error."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.generation.modes import GenerationMode
+
+from tests.interop import test_api_fixtures
+from tests.interop.test_api_fixtures import (
+    STAFF,
+    World,
+    make_token,
+)
+
+# Examples per operation, persona and mode: bounded so the whole file runs in well under a
+# minute. BETWEEN_API_FUZZ_EXAMPLES=200 runs a longer search by hand.
+EXAMPLES = {
+    GenerationMode.POSITIVE: int(os.environ.get("BETWEEN_API_FUZZ_EXAMPLES", 3)),
+    GenerationMode.NEGATIVE: int(os.environ.get("BETWEEN_API_FUZZ_EXAMPLES", 2)),
+}
+
+# The shared fixture (fixture modules cannot be conftest files here).
+world = test_api_fixtures.world
+
+
+@pytest.fixture
+def wsgi_app() -> Iterator[WSGIHandler]:
+    """Django's WSGI app inside the test's transaction. Like Django's test client, it must not
+    close the database connection at the end of each request (that would end the transaction
+    on PostgreSQL)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.parametrize("persona", STAFF)
+def test_it_never_answers_with_a_server_error(
+    world: World, wsgi_app: WSGIHandler, persona: str
+) -> None:
+    app = wsgi_app
+    secret = make_token(world.county.persona(persona), "write")
+    headers = {"Authorization": f"Bearer {secret}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, headers=headers)
+    operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
+    assert len(operations) == 14
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=EXAMPLES[mode],
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case: schemathesis.Case) -> None:
+                response = case.call(headers=headers)
+                case.validate_response(response, checks=[not_a_server_error])
+
+            run()
