@@ -304,6 +304,8 @@ class ProgressNote(models.Model):
 
     class Meta:
         ordering = ["written_at", "id"]
+        # The EHR import finds the notes of a chunk by their EHR ids (upsert by id).
+        indexes = [models.Index(fields=["ehr_id"], name="note_ehr_id")]
 
     def __str__(self) -> str:
         return f"note {self.pk}"
