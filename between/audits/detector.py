@@ -9,8 +9,9 @@ How a note is read:
 1. the language is taken from the caller or guessed (English or Spanish);
 2. every rule in `detector_rules.RULES` proposes candidates anywhere in the note;
 3. each candidate is judged in its clause (sentences split at . ! ? ; and new lines, clauses
-   also at "but"/"pero"): a negation cue just before it, a plan for later, school homework,
-   a task that belongs to someone else (teacher, psychiatrist, case manager), homework from a
+   also at "but"/"pero"): a negation cue just before it (or an empty checkbox, "[ ] HW
+   assigned"), a plan for later, school homework, a task that belongs to someone else
+   (teacher, psychiatrist, case manager) or a medication instruction, homework from a
    previous session, or practice that happened in the session rather than at home;
 4. the answers are true only when a positive candidate remains. Ignored candidates stay in the
    evidence with their kind so the reviewer sees what was considered and why it did not count.
@@ -23,6 +24,8 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any, Literal
 
 from between.audits import detector_rules as r
@@ -41,10 +44,11 @@ KINDS: tuple[str, ...] = (
 )
 KIND_DESCRIPTIONS = {
     "positive": "counts: homework documented",
-    "negated": "a negation cue (no, not, did not, sin, no se) applies to it",
+    "negated": "a negation cue (no, not, did not, sin, no se) or an empty checkbox applies to it",
     "future": "a plan for later (will consider, plan to, next session, se asignará)",
     "school": "school homework (math homework, tarea de la escuela), not therapeutic",
-    "other_person": "a task for someone else (teacher, psychiatrist, case manager, clinician)",
+    "other_person": "a task for someone else (teacher, psychiatrist, case manager, clinician) "
+    "or a medication instruction",
     "prior": "homework from an earlier session, not assigned in this one",
     "in_session": "practice done in the session, not between sessions",
 }
@@ -77,7 +81,7 @@ FUTURE_WINDOW = 8
 
 
 # Raise when the rules change: stored detections of an older version are scanned again.
-DETECTOR_VERSION = 1
+DETECTOR_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -178,8 +182,9 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
 
 def _after_soft_break(fragment: str) -> str:
     # Negation and plans rarely reach across a comma: "No HW assigned, reviewed prior log".
-    last = _last(_SOFT_BREAK.finditer(fragment))
-    return fragment[last.end() :] if last else fragment
+    # (The last of `_SOFT_BREAK`, found with three string searches rather than a regex scan.)
+    last = max(fragment.rfind(","), fragment.rfind(":"), fragment.rfind("("))
+    return fragment[last + 1 :] if last >= 0 else fragment
 
 
 def _field_kind(value: str) -> str | None:
@@ -223,6 +228,22 @@ def _owner_is_other(
     return owner.group("other") is not None or (doer and owner.group("clinician") is not None)
 
 
+def _unchecked_box(text: str, position: int) -> bool:
+    """Whether the nearest checkbox before `position` on its line is empty ("[ ] HW assigned")."""
+    line_start = text.rfind("\n", 0, position) + 1
+    box = _last(r.CHECKBOX.finditer(text, line_start, position))
+    return box is not None and (box.group("empty") is not None or box.group("open") is not None)
+
+
+def _instructed_by_other(text: str, clause_start: int, start: int, language: str) -> bool:
+    """ "Psychiatrist instructed family to give ...": someone else gave the instruction."""
+    matched = r.INSTRUCTED_BY.get(language)
+    if matched is None or not matched.match(text, start):
+        return False
+    owner = _last(r.OWNER[language].finditer(text, clause_start, start))
+    return owner is not None and owner.group("other") is not None
+
+
 def _client_named(text: str, clause_start: int, verb_start: int, language: str) -> bool:
     return any(
         m.group("client") for m in r.OWNER[language].finditer(text, clause_start, verb_start)
@@ -236,6 +257,8 @@ def _judge(
     language: str,
     starts: list[int],
     school: list[tuple[int, int]],
+    boxes: bool = True,
+    meds: bool = True,
 ) -> str | None:
     """The kind of one candidate, or None when it is not evidence at all."""
     start, end = match.span()
@@ -249,21 +272,41 @@ def _judge(
         return "other_person"
     if rule.id in r.SCHOOL_ONLY_RULES:
         return "school"
+    if boxes and _unchecked_box(text, start):
+        return "negated"
     if rule.is_field:
         value = match.group("val")
-        if rule.label == r.ASSIGNED and r.FIELD_REVIEW_WORDS.match(value):
+        if rule.label == r.ASSIGNED and (
+            r.FIELD_REVIEW_WORDS.match(value)
+            or r.REVIEW_FIELD_PREFIX.search(text, max(0, start - 6), start)
+        ):
             return None
         kind = _field_kind(value)
         if kind is None:
             return None
         if kind == "positive" and _is_school(match, language, clause, school):
             return "school"
+        # "Checked in on last week's exposure practice: ...": a heading being reviewed.
+        if (
+            kind == "positive"
+            and rule.label == r.ASSIGNED
+            and (
+                r.PRIOR_PREFIX[language].search(before)
+                or r.REVIEWED_OBJECT[language].search(before[-40:])
+            )
+        ):
+            return "prior"
         return kind
     if _is_school(match, language, clause, school):
         return "school"
     verb = _group_span(match, "verb")
     if _owner_is_other(text, clause_start, verb[0] if verb else start, language, doer=rule.doer):
         return "other_person"
+    if rule.doer and rule.label == r.ASSIGNED:
+        if _instructed_by_other(text, clause_start, start, language):
+            return "other_person"
+        if meds and r.MEDICATION.search(text, start, end):
+            return "other_person"
     if rule.needs_person and not _client_named(
         text, clause_start, verb[0] if verb else start, language
     ):
@@ -273,6 +316,18 @@ def _judge(
         inner = matched[: (verb[1] - start)] if verb else matched
         if r.NEGATION[language].search(window) or r.NEGATION[language].search(inner):
             return "negated"
+        # "Gave no homework": a negation right before the object.
+        noun = _group_span(match, "noun")
+        if verb and noun and verb[1] < noun[0]:
+            gap = text[verb[1] : noun[0]]
+            if r.MAY_NEGATE.search(gap) and r.NEGATION[language].search(_last_words(gap, 2)):
+                return "negated"
+    # "Ran out of time to review last week's log", "last week's log was not discussed".
+    if rule.label == r.REVIEWED and (
+        r.NOT_REVIEWED_BEFORE[language].search(before[-60:])
+        or (rule.id in r.PRIOR_TASK_RULES and r.NOT_REVIEWED_AFTER[language].match(text, end))
+    ):
+        return "negated"
     if rule.future:
         window = _last_words(before, FUTURE_WINDOW)
         if (
@@ -283,6 +338,7 @@ def _judge(
             return "future"
     if rule.prior and (
         r.PRIOR_PREFIX[language].search(text[clause_start:start])
+        or (rule.id in r.PASSIVE_RULES and r.REVIEWED_OBJECT[language].search(before[-40:]))
         or r.PRIOR_SUFFIX[language].match(text, end, clause_end)
     ):
         return "prior"
@@ -321,13 +377,25 @@ RULES_BY_LANGUAGE = {
     for language in ("en", "es")
 }
 _DIGIT = re.compile(r"\d+")
+# Every word some rule (or a per-note check) looks for: only these need clause masks.
+_VOCABULARY = (
+    frozenset(
+        word
+        for groups in RULES_BY_LANGUAGE.values()
+        for _, group in groups
+        for g in group
+        for word in g
+    )
+    | r.MEDICATION_WORDS
+)
 
 
 class _Clauses:
     """The note cut into clauses, with the words of each, to scope every rule's scan.
 
-    `masks` maps each word to a bit mask of the clauses that hold it (bit i: clause i), so a
-    rule's clauses are the OR of its trigger words' masks: a few integer operations per rule.
+    `masks` maps each trigger word to a bit mask of the clauses that hold it (bit i: clause i),
+    so a rule's clauses are the OR of its trigger words' masks: a few integer operations per
+    rule. Words no rule triggers on (most of a note) get no mask.
     """
 
     def __init__(self, text: str) -> None:
@@ -339,6 +407,7 @@ class _Clauses:
         self.tokens: list[str] = []
         masks: dict[str, int] = {}
         get = masks.get
+        wanted = _VOCABULARY.intersection
         for index, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
             found = (
                 _TOKEN.findall(lower, start, end)
@@ -347,7 +416,7 @@ class _Clauses:
             )
             self.tokens.extend(found)
             bit = 1 << index
-            for word in found:
+            for word in wanted(found):  # most words of a note are no rule's trigger
                 masks[word] = get(word, 0) | bit
         digits = 0
         for match in _DIGIT.finditer(text):
@@ -360,11 +429,12 @@ class _Clauses:
     def ranges(self, groups: tuple[frozenset[str], ...]) -> list[tuple[int, int]]:
         """Stretches of consecutive clauses holding a word of every group; [] when none."""
         found = -1
+        words, bits = self.words, self.masks.__getitem__
         for group in groups:
-            mask = 0
-            for word in group & self.words:
-                mask |= self.masks[word]
-            found &= mask
+            common = group & words
+            if not common:
+                return []
+            found &= reduce(or_, map(bits, common))
             if not found:
                 return []
         spans: list[tuple[int, int]] = []
@@ -400,16 +470,22 @@ def _detect(text: str, language: str | None, *, scoped: bool) -> Detection:
     school_matches = list(school_rule.finditer(text, ranges(r.trigger_groups(school_rule.id))))
     school = [m.span() for m in school_matches]
     candidates: list[Evidence] = []
+    # Most notes have no checkbox and no medication to look for.
+    boxes = r.BOX_CHARS.search(text) is not None
+    meds = not r.MEDICATION_WORDS.isdisjoint(clauses.words)
+    words = clauses.words
     for rule, groups in RULES_BY_LANGUAGE[language]:
         if rule is school_rule:
             matches: Iterator[re.Match[str]] | list[re.Match[str]] = school_matches
         else:
+            if scoped and groups[0].isdisjoint(words):  # the cheap test first: most rules
+                continue
             spans = ranges(groups)
             if not spans:
                 continue
             matches = rule.finditer(text, spans)
         for match in matches:
-            kind = _judge(rule, match, text, language, starts, school)
+            kind = _judge(rule, match, text, language, starts, school, boxes, meds)
             if kind is None:
                 continue
             start, end = match.span()

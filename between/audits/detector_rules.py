@@ -50,8 +50,8 @@ def _alt(*parts: str) -> str:
 HW = r"(?:home\s?-?work|hw|h/w)"
 # Objects of a between-session task. Bare "exposure" and "handout" are left out: "introduced
 # exposure" and "gave a handout on ADHD" describe the session, not a task for the week.
-EN_NOUN = _alt(
-    rf"{HW}(?:\s+(?:assignments?|tasks?|practice))?",
+EN_NOUN_PARTS = (
+    rf"{HW}(?:\s+(?:assignments?|tasks?|practice|sheets?|packets?))?",
     r"(?:home|between[- ]sessions?|b/w[- ]sessions?|skills?|daily|weekly|relaxation|breathing"
     r"|exposure|mindfulness|coping|special[- ]time|pride|praise|cbt|dbt|grounding)"
     r"[- ](?:practice|practicing|tasks?|assignments?|exercises?|logs?)",
@@ -67,7 +67,8 @@ EN_NOUN = _alt(
     r"tracking\s+(?:sheets?|logs?|forms?)",
     r"(?<!reading\s)logs?",
     r"journal(?:ing)?",
-    r"diary",
+    r"diary(?:\s+cards?)?",
+    r"activ(?:ation\s+(?:plans?|schedules?|logs?)|ity\s+(?:schedules?|plans?))",
     r"exposures|exposure\s+(?:practice|tasks?|homework|ladder\s+steps?)",
     r"special\s+time",
     r"time[- ]in",
@@ -75,6 +76,7 @@ EN_NOUN = _alt(
     r"(?:the\s+)?(?:task|assignment)s?",
     r"practice",
 )
+EN_NOUN = _alt(*EN_NOUN_PARTS)
 # Weak review verbs ("discussed", "processed") need an object that cannot be school homework.
 EN_NOUN_STRICT = _alt(
     rf"{HW}\s+(?:completion|compliance|progress|practice|assignments?)",
@@ -85,6 +87,18 @@ EN_NOUN_STRICT = _alt(
     r"(?:thought|mood|feelings?|sleep|anger|worry|behaviou?r)\s+(?:records?|logs?|charts?)",
     r"special\s+time|exposures",
 )
+# What a note names as homework from an earlier session ("last week's compliment challenge").
+PRIOR_NOUN_EN = _alt(
+    *(part for part in EN_NOUN_PARTS if part != r"time[- ]in"),
+    r"challenge",
+    r"experiment",
+    r"visual\s+schedules?",
+    r"picture\s+schedules?",
+    r"morning\s+schedules?",
+    r"bedtime\s+schedules?",
+    r"routine\s+schedules?",
+)
+PRIOR_TIME_EN = r"(?:last|previous|prior|past)\s+(?:week|session|visit|appt|appointment|time)"
 CLIENT_EN_WORDS = (
     r"pts?",
     r"patient",
@@ -179,7 +193,10 @@ PRACTICE_V = _alt(
     r"try",
     r"implement",
     r"engage\s+in",
-    r"continue(?:\s+(?:to\s+)?\w+)?",
+    # Not "continue weekly therapy" or "continue current plan": sessions, not homework.
+    r"continue(?!\s+(?:with\s+)?(?:(?:weekly|individual|family|current|outpatient|the)\s+)?"
+    r"(?:therapy|treatment|tx|sessions?|services|counseling|plan|attending|to\s+attend|to\s+meet"
+    r"|meeting)\b)(?:\s+(?:to\s+)?\w+)?",
     r"read",
     r"monitor",
     r"rate",
@@ -194,11 +211,20 @@ PRACTICE_V = _alt(
     r"ignore",
     r"follow",
     r"carry\s+out",
+    r"repeat",
     r"work\s+on",
     r"review",
     r"sign",
     r"check\s+in",
     r"keep",
+    r"add",
+    r"notice",
+    r"identify",
+    r"list",
+    r"share",
+    r"schedule",
+    r"listen\s+to",
+    r"ask",
 )
 BETWEEN_EN = _alt(
     r"at\s+home",
@@ -214,6 +240,8 @@ BETWEEN_EN = _alt(
     r"x\s*/?\s*(?:day|d|wk|week)\b",
     r"times?\s+(?:a|per|each)\s+(?:day|week|wk)",
     r"this\s+(?:coming\s+)?(?:week|wk|weekend)",
+    r"for\s+the\s+(?:coming|following|upcoming)\s+(?:week|wk)",
+    r"the\s+(?:coming|following|upcoming)\s+(?:week|wk)",
     r"over\s+the\s+(?:week|weekend|next\s+week)",
     r"during\s+the\s+week",
     r"next\s+week",
@@ -229,6 +257,8 @@ BETWEEN_EN = _alt(
     r"when\s+(?:feeling\s+|he\s+feels\s+|she\s+feels\s+|they\s+feel\s+|he\s+is\s+|she\s+is\s+)?"
     r"(?:upset|angry|anxious|worried|frustrated|mad|sad|overwhelmed|triggered|stressed"
     r"|dysregulated|scared|nervous)",
+    r"when\s+(?:he|she|they|pt|client|yth|child)\s+(?:notices?|feels?|gets?|starts?|becomes?"
+    r"|catch(?:es)?|has|have|is|are)\b",
     r"\d+\s*(?:x|times)",
     r"whenever",
     r"(?:bring|return)\s+(?:it|them|the\s+\w+)\s+(?:back|in|to\s+next|next)",
@@ -247,7 +277,7 @@ PAST_FREQ_EN = _alt(
     r"(?:\d+|one|two|three|four|five|six|seven)\s+(?:days|nights|evenings|mornings|afternoons"
     r"|times)",
 )
-SKILL_EN = _alt(
+SKILL_EN_WORDS = (
     r"breathing",
     r"relaxation",
     r"coping",
@@ -273,15 +303,19 @@ SKILL_EN = _alt(
     r"stickers?",
     r"visuali[sz]ation",
     r"self[- ]talk",
-    r"the\s+(?:plan|strategy|strategies|task|assignment)",
     r"bucket\s+breathing",
     r"5-4-3-2-1",
 )
+SKILL_EN = _alt(*SKILL_EN_WORDS, r"the\s+(?:plan|strategy|strategies|task|assignment)")
+# Named skills only: "agreed to the plan" may be a safety plan, not homework.
+NAMED_SKILL_EN = _alt(*SKILL_EN_WORDS)
 
 # --- Spanish vocabulary -------------------------------------------------------------------
 
 ES_NOUN = _alt(
     r"tareas?(?:\s+terap[eé]uticas?)?",
+    r"home\s?-?work|hw",
+    r"sistemas?\s+de\s+(?:puntos|recompensas|fichas)",
     r"hojas?\s+de\s+(?:trabajo|registro|pr[aá]ctica)",
     r"registros?(?:\s+(?:de\s+(?:pr[aá]ctica|pensamientos|conducta|emociones|sue[nñ]o|ansiedad"
     r"|respiraci[oó]n)|diario))?",
@@ -368,6 +402,13 @@ PRACTICE_V_ES = _alt(
     r"hablar(?:[áa]n?)?",
     r"ejercitar(?:se)?",
     r"seguir(?:[áa]n?)?\s+\w+",
+    r"mantener(?:[áa]n?)?",
+    r"mantengan?",
+    r"aplicar(?:[áa]n?)?",
+    r"apliquen?",
+    r"repetir(?:[áa]n?)?",
+    r"repitan?",
+    r"dibujar(?:[áa]n?)?",
 )
 BETWEEN_ES = _alt(
     r"en\s+casa",
@@ -386,6 +427,15 @@ BETWEEN_ES = _alt(
     r"cuando\s+(?:se\s+sienta|est[eé]|sienta)",
     r"en\s+la\s+escuela",
     r"por\s+las\s+(?:noches|ma[nñ]anas|tardes)",
+    r"diari[oa]s",
+    r"minutos?\s+diari[oa]",
+    r"frecuencia\s+diaria",
+    r"forma\s+diaria",
+    r"manera\s+diaria",
+    r"los\s+fines\s+de\s+semana",
+    r"el\s+fin\s+de\s+semana",
+    r"este\s+fin\s+de\s+semana",
+    r"cada\s+fin\s+de\s+semana",
 )
 PAST_FREQ_ES = _alt(
     r"\d+\s*(?:veces|x)",
@@ -425,6 +475,8 @@ NEGATION = {
     ),
     "es": re.compile(r"\b(?:no|sin|ning[uú]n[ao]?|nunca|tampoco|ni)\b", FLAGS),
 }
+# A cheap test before looking for a negation word: every one of them holds one of these.
+MAY_NEGATE = re.compile(r"n[o']|n[eu]|wit|den|dec|ref|una|si|ni|tamp", FLAGS)
 FUTURE_PREFIX = {
     "en": re.compile(
         r"\b(?:will|shall|plan(?:s|ned|ning)?\s+to|consider(?:s|ed|ing)?|may|might|could"
@@ -454,7 +506,7 @@ FUTURE_INNER = {
 }
 FUTURE_SUFFIX = {
     "en": re.compile(
-        r"[^.;,\n]{0,40}?(?<!before\s)(?<!until\s)(?<!by\s)(?<!prior\sto\s)"
+        r"[^.;,\n]{0,40}?(?<!before\s)(?<!until\s)(?<!by\s)(?<!to\s)(?<!for\s)"
         r"\bnext\s+(?:session|visit|appt|appointment)",
         FLAGS,
     ),
@@ -495,6 +547,34 @@ AT_HOME = re.compile(
     r"|at\s+school|nightly|en\s+casa|esta\s+semana|la\s+semana\s+pasada|desde\s+la)\b",
     FLAGS,
 )
+# A checkbox: "[x] Home practice assigned" is ticked, "[ ] Home practice reviewed" is not.
+CHECKBOX = re.compile(r"\[\s*(?:[xX✓✔*]|(?P<empty>))\s*\]|(?P<open>[☐□])|[☒☑✅]")
+BOX_CHARS = re.compile(r"[\[☐□]")
+# "Psychiatrist instructed family to give ...": the instruction came from someone else.
+INSTRUCTED_BY = {
+    "en": re.compile(r"(?:asked|instructed|encouraged|reminded|recommended|told|advised)\b", FLAGS),
+    "es": re.compile(r"(?:indic[óo]|recomend[óo]|pidi[óo]|orden[óo])\b", FLAGS),
+}
+# Medication instructions belong to the prescriber, not to therapeutic homework.
+MEDICATION = re.compile(
+    r"\b(?:medications?|meds?|\d+\s*mg|doses?|pills?|tablets?|melatonin|guanfacine|clonidine"
+    r"|sertraline|fluoxetine|methylphenidate|medicamentos?|medicinas?|dosis|pastillas?)\b",
+    FLAGS,
+)
+# A homework object right after a review verb ("se revisaron los ejercicios asignados",
+# "reviewed the worksheet given"): the assignment is the earlier one being reviewed.
+REVIEWED_OBJECT = {
+    "en": re.compile(
+        r"\b(?:review(?:ed|ing)?|rev'?d|went\s+over|check(?:ed)?|followed\s+up\s+on|f/u\s+on)"
+        r"\s+(?:(?:the|his|her|their|pt'?s|all)\s+)?$",
+        FLAGS,
+    ),
+    "es": re.compile(
+        r"\b(?:revis[óoé]|revisaron|revisamos|repas[óo]|repasaron|seguimiento\s+a)"
+        r"\s+(?:(?:la|las|el|los|su|sus|a\s+la|al)\s+)?$",
+        FLAGS,
+    ),
+}
 OWNER = {
     "en": re.compile(
         rf"\b(?:(?P<clinician>{CLINICIAN_EN})|(?P<other>{OTHER_EN})|(?P<client>{CLIENT_EN}))\b",
@@ -510,7 +590,9 @@ GENERIC_NOUN = re.compile(
     r"^(?:the\s+)?(?:home\s?-?work|hw|h/w|tareas?|assignments?|tasks?|worksheets?)$", FLAGS
 )
 SCHOOL_CONTEXT = re.compile(
-    r"\b(?:school|teachers?|math|class(?:es|room)?|grades?|spelling|reading|science|algebra"
+    r"\b(?:school(?<!each\sschool)(?<!every\sschool)(?!\s+days?\b)|teachers?|math|class(?:es|room)?"
+    r"|grades?"
+    r"|spelling|reading|science|algebra"
     r"|essay|report\s+card|escuela|maestr[ao]s?|matem[aá]ticas|clases?|calificaciones|escolar"
     r"|notas|his|her|their|su|sus)\b",
     FLAGS,
@@ -553,10 +635,13 @@ SCHOOL_SPAN = {
 FIELD_NEGATIVE = re.compile(
     r"^\s*(?:no\b|n\b|none|n/a|na\b|not\b|deferred|pending|ninguna|nada)", FLAGS
 )
+# "Rev. tarea: completa" is the review field, not the assignment one.
+REVIEW_FIELD_PREFIX = re.compile(r"\brev(?:\.\s?|\s|'?d\s)$", FLAGS)
 FIELD_REVIEW_WORDS = re.compile(
     r"^\s*(?:reviewed|reviewing|review|completed|did|done|partial|partially|not\s+completed"
     r"|pt\s+(?:did|completed|practiced|reported)|cg\s+(?:did|completed|reported)|revis[óo]"
-    r"|completad[ao])\b",
+    r"|completad[ao]|completa|incompleta|hecha|parcial(?:mente)?"
+    r"|no\s+(?:la\s+|lo\s+)?(?:hizo|complet[óo]|realiz[óo]|practic[óo]))\b",
     FLAGS,
 )
 
@@ -620,20 +705,30 @@ class Rule:
                         yield match
 
 
+# A templated field's value runs to the end of its clause: not past " - " ("HW assigned: Y -
+# belly breathing" holds the answer "Y"; the rest is a clause of its own).
+FIELD_VALUE = r"(?:[^\n;.\s]|[^\S\n](?![-–—]\s))"
+# ":" or "?", or a dash that is not " - " ("HW reviewed- yes", "HW reviewed -yes").
+FIELD_SEPARATOR = r"(?:\s*[:?]|(?<!\s)-|\s-(?!\s))\s*"
+# Between a verb and its object: words, but not across the end of a sentence or a line.
+GAP = r"[^\w.;\n]+"
+
 ASSIGNED = "homework_assigned"
 REVIEWED = "homework_reviewed"
 
 EN_ASSIGN_VERB = _alt_words(
-    r"assign(?:ed|s|ing)? gave give[ns]? giving provided provide handed sen[dt]\s+home issued"
-    r" left"
+    # Not the preposition: "Given the time, HW was not reviewed" ("was given" stays a verb).
+    r"assign(?:ed|s|ing)? gave give[s]? given(?:(?<=\w\sgiven)|(?!(?:\s+[\w'’]+){1,5},)) giving"
+    r" provided provide handed sen[dt]\s+home issued left"
 )
 EN_WEAK_ASSIGN_VERB = _alt_words(
     r"introduced introduce created create developed develop set\s+up agreed\s+(?:on|upon) made"
     r" designed collaboratively\s+(?:developed|created|designed) chose selected picked"
 )
 EN_REVIEW_VERB = _alt_words(
-    r"review(?:ed|ing)? went\s+over go(?:ing)?\s+over check(?:ed)?\s+(?:in\s+on|on) check(?:ed)?"
-    r" follow(?:ed)?[-\s]up\s+(?:on|with) f/u\s+(?:on\s+)? debrief(?:ed)? look(?:ed)?\s+at"
+    r"review(?:ed|ing)? rev'?d revd went\s+over go(?:ing)?\s+over check(?:ed)?\s+(?:in\s+on|on)"
+    r" check(?:ed)? follow(?:ed)?[-\s]up\s+(?:on|with) f/u\s+(?:on\s+)? debrief(?:ed)?"
+    r" look(?:ed)?\s+at"
 )
 EN_WEAK_REVIEW_VERB = _alt_words(
     r"discuss(?:ed)? process(?:ed)? talked\s+about explored assess(?:ed)?"
@@ -650,9 +745,9 @@ EN_INSTR = _alt(
     rf"recommend(?:ed|s)?\s+(?:that\s+)?(?:{CLIENT_EN}\s+)",
 )
 ES_ASSIGN_VERB = _alt_words(
-    r"asign[óoé] asignaron asignamos asignar[áa]n? dej[óo](?!\s+de\s+(?!tarea)) dejaron dio"
-    r" dieron se\s+dar[áa] entreg[óo] entregaron entregar[áa] proporcion[óo] envi[óo]"
-    r" mand[óo]"
+    r"asign[óoé] asignaron asignamos asignar[áa]n? dej[óo](?!\s+de\s+(?!tarea)) dejaron"
+    r" dio(?!\s+seguimiento) dieron se\s+dar[áa] entreg[óo] entregaron entregar[áa]"
+    r" proporcion[óo] envi[óo] mand[óo]"
 )
 ES_REVIEW_VERB = _alt_words(
     r"revis[óoé] revisaron revisamos revisar[áa]n? repas[óo] repasaron dio\s+seguimiento\s+a"
@@ -663,7 +758,7 @@ ES_INSTR = _alt(
     r"|deber[áa]n?\s+|acord[óo]\s+|acordaron\s+|se\s+comprometi[óo]\s+a\s+"
     r"|se\s+comprometieron\s+a\s+|continuar[áa]n?\s+|tratar[áa]n?\s+de\s+)?",
     r"se\s+(?:le\s+|les\s+)?(?:pidi[óo]|indic[óo]|recomend[óo]|acord[óo]|anim[óo]|motiv[óo])"
-    r"\s+(?:a\s+\w+\s+)?(?:a\s+|que\s+)?",
+    r"\s+(?:a\s+(?:la\s+|el\s+|los\s+|las\s+|su\s+|sus\s+)?\w+\s+)?(?:a\s+|que\s+)?",
     r"(?:acord[óo]|acordaron|se\s+comprometi[óo]|se\s+comprometieron)\s+(?:a\s+)?",
 )
 
@@ -674,7 +769,7 @@ RULES: tuple[Rule, ...] = (
         ASSIGNED,
         "en",
         "an assigning verb (assigned, gave, provided, sent home) with a homework object",
-        rf"(?P<verb>\b(?:{EN_ASSIGN_VERB}))\b(?:\W+\w+){{0,6}}?\W+(?P<noun>{EN_NOUN})\b",
+        rf"(?P<verb>\b(?:{EN_ASSIGN_VERB}))\b(?:{GAP}\w+){{0,6}}?{GAP}(?P<noun>{EN_NOUN})\b",
         prior=True,
     ),
     Rule(
@@ -691,7 +786,7 @@ RULES: tuple[Rule, ...] = (
         ASSIGNED,
         "en",
         "a plan or tool created in session for use between sessions (home, daily, this week)",
-        rf"(?P<verb>\b(?:{EN_WEAK_ASSIGN_VERB}))\b(?:\W+\w+){{0,6}}?\W+(?P<noun>{EN_NOUN})\b",
+        rf"(?P<verb>\b(?:{EN_WEAK_ASSIGN_VERB}))\b(?:{GAP}\w+){{0,6}}?{GAP}(?P<noun>{EN_NOUN})\b",
         prior=True,
         needs_between=True,
     ),
@@ -708,7 +803,7 @@ RULES: tuple[Rule, ...] = (
         ASSIGNED,
         "en",
         "a templated field 'HW assigned: ...' (value none/no/N/A means not assigned)",
-        rf"(?P<noun>\b(?:new\s+)?{HW})(?:\s+(?:assigned|given))?\s*[:?]\s*(?P<val>[^\n;.]{{0,60}})",
+        rf"(?P<noun>\b(?:new\s+)?{HW})(?:\s+(?:assigned|given))?\s*[:?]\s*(?P<val>{FIELD_VALUE}{{0,60}})",
         is_field=True,
         future=False,
     ),
@@ -719,8 +814,18 @@ RULES: tuple[Rule, ...] = (
         "a practice heading with a task after it ('Exposure practice this week: ...')",
         r"(?P<noun>\b(?:(?:exposure|home|between[- ]sessions?|b/w[- ]sessions?|skills?|relaxation"
         r"|breathing|coping|mindfulness)[- ]practice|practice\s+(?:task|assignment|plan)s?))"
-        r"(?:\s+(?:for\s+)?(?:this|the\s+coming|next)\s+(?:week|wk))?\s*:\s*"
-        r"(?P<val>[^\n;.]{3,60})",
+        r"(?:\s+(?:assigned|given))?(?:\s+(?:for\s+)?(?:this|the\s+coming|next)\s+(?:week|wk))?"
+        rf"\s*:\s*(?P<val>{FIELD_VALUE}{{1,60}})",
+        is_field=True,
+        future=False,
+    ),
+    Rule(
+        "A-EN-WEEK-TASK",
+        ASSIGNED,
+        "en",
+        "a heading naming the week's task with the task after it ('STIC task for this week: ...')",
+        r"\b(?:task|assignment|challenge)s?\s+for\s+(?:this|the|next)\s+(?:coming\s+)?(?:week|wk)"
+        rf"\s*:\s*(?P<val>{FIELD_VALUE}{{1,60}})",
         is_field=True,
         future=False,
     ),
@@ -730,7 +835,7 @@ RULES: tuple[Rule, ...] = (
         REVIEWED,
         "en",
         "a reviewing verb (reviewed, went over, checked, followed up on) with a homework object",
-        rf"(?P<verb>\b(?:{EN_REVIEW_VERB}))\b(?:\W+\w+){{0,6}}?\W+(?P<noun>{EN_NOUN}"
+        rf"(?P<verb>\b(?:{EN_REVIEW_VERB}))\b(?:{GAP}\w+){{0,6}}?{GAP}(?P<noun>{EN_NOUN}"
         rf"|{EN_NOUN_STRICT})\b",
     ),
     Rule(
@@ -738,7 +843,7 @@ RULES: tuple[Rule, ...] = (
         REVIEWED,
         "en",
         "discussed/processed a specific prior task (last week's practice, practice log)",
-        rf"(?P<verb>\b(?:{EN_WEAK_REVIEW_VERB}))\b(?:\W+\w+){{0,6}}?\W+(?P<noun>{EN_NOUN_STRICT})\b",
+        rf"(?P<verb>\b(?:{EN_WEAK_REVIEW_VERB}))\b(?:{GAP}\w+){{0,6}}?{GAP}(?P<noun>{EN_NOUN_STRICT})\b",
     ),
     Rule(
         "R-EN-PASSIVE",
@@ -756,7 +861,8 @@ RULES: tuple[Rule, ...] = (
         rf"(?P<noun>\b{EN_NOUN})(?:\s*\([^)]{{0,40}}\))?\s+(?:(?:was|were|is|has\s+been|been)\s+)?"
         r"(?:(?:not|partially"
         r"|fully|only\s+partially|mostly|half|largely)\s+)?(?P<verb>completed|complete|done"
-        r"|finished|incomplete|attempted|completion|compliance|adherence)\b",
+        r"|finished|incomplete|attempted|completion|compliance|adherence|returned|turned\s+in"
+        r"|skipped)\b",
         negatable=False,
         future=False,
         past_report=True,
@@ -803,7 +909,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:practic(?:e|ed|ing)|complet(?:e|ed|ing)|do(?:ing)?|done|use|using|used|try|tried"
         r"|fill(?:ed)?\s+out|track(?:ed)?|log(?:ged)?|journal|finish(?:ed)?|implement(?:ed)?"
         r"|turn(?:ed)?\s+in|bring|brought)\b[^.;\n]{0,60}?"
-        rf"(?:\b{EN_NOUN}\b|\b{SKILL_EN}|\b{PAST_FREQ_EN}|\bit\b|\bthem\b|\bany\b)",
+        rf"(?:\b{EN_NOUN}\b|\b{SKILL_EN}|\b{PAST_FREQ_EN}|\bit\b|\bthem\b|\bany\b)"
+        rf"|\b(?:skipped|skipping|missed)\s+(?:\w+\s+){{0,3}}?{EN_NOUN}\b",
         negatable=False,
         future=False,
         doer=True,
@@ -833,10 +940,48 @@ RULES: tuple[Rule, ...] = (
         REVIEWED,
         "en",
         "a templated field 'HW reviewed: ...' (value none/no/N/A means not reviewed)",
-        rf"(?P<noun>\b(?:prior\s+|previous\s+)?{HW})\s+(?:review(?:ed)?|completed?)\s*[:?\-]\s*"
-        r"(?P<val>[^\n;.]{0,60})",
+        rf"(?P<noun>\b(?:prior\s+|previous\s+)?(?:{HW}|home[- ]practice))\s+(?:review(?:ed)?|rev'?d"
+        rf"|revd|completed?){FIELD_SEPARATOR}"
+        rf"(?P<val>{FIELD_VALUE}{{0,60}})",
         is_field=True,
         future=False,
+    ),
+    Rule(
+        "R-EN-PRIOR-TASK",
+        REVIEWED,
+        "en",
+        "homework from an earlier session is named (last week's log, last session's challenge)",
+        rf"(?P<verb>\b{PRIOR_TIME_EN})'?s?[ \t]+(?:[\w'\"‘’][\w'\"‘’-]*[ \t]+){{0,4}}?"
+        rf"(?P<noun>{PRIOR_NOUN_EN})\b",
+    ),
+    Rule(
+        "R-EN-TASK-FROM-PRIOR",
+        REVIEWED,
+        "en",
+        "homework named with the session it came from (the challenge from last week)",
+        rf"(?P<noun>\b{PRIOR_NOUN_EN})['\"’]?(?:[ \t]*\([^).;\n]{{0,30}}\))?[ \t]+(?:(?:that\s+)?"
+        r"(?:we|pt|he|she|they|cl|clt|client|cg|family|was|were)\s+)?(?:from|assigned|given"
+        r"|made|created|set\s+up|agreed\s+(?:on|upon)|started|left\s+with)\s+(?:at\s+|in\s+"
+        rf"|during\s+|with\s+)?(?:the\s+)?{PRIOR_TIME_EN}\b",
+    ),
+    Rule(
+        "R-EN-AS-ASSIGNED",
+        REVIEWED,
+        "en",
+        "practice that was done is reported 'as assigned' (used the chart at home as assigned)",
+        r"(?P<verb>\b(?:\w+ed|did|made|brought|kept|wrote|drew|took|went|read|done|tried))\b"
+        r"[^.;\n]{0,80}?\bas\s+(?:previously\s+)?assigned\b"
+        r"(?!\s+by\s+(?:the\s+|his\s+|her\s+)?(?:teacher|school))",
+        negatable=False,
+        past_report=True,
+    ),
+    Rule(
+        "A-EN-AGREED-ON",
+        ASSIGNED,
+        "en",
+        "a skill agreed on for between sessions (agreed on mindful breathing each night)",
+        rf"(?P<verb>\b(?:agreed|committed)\s+(?:on|upon|to))\s+(?:[^.;\n]{{0,50}}?)\b"
+        rf"(?P<noun>{NAMED_SKILL_EN})\b[^.;\n]{{0,60}}?(?P<cue>\b{BETWEEN_EN})",
     ),
     # ---- assigned, Spanish
     Rule(
@@ -845,7 +990,7 @@ RULES: tuple[Rule, ...] = (
         "es",
         "un verbo de asignar (se asignó, se dejó, se entregó) con un objeto de tarea",
         rf"(?:\bse\s+(?:le\s+|les\s+)?|\ble\s+|\bles\s+)?(?P<verb>\b(?:{ES_ASSIGN_VERB}))"
-        rf"(?:\W+\w+){{0,5}}?\W+(?P<noun>{ES_NOUN})\b",
+        rf"(?:{GAP}\w+){{0,5}}?{GAP}(?P<noun>{ES_NOUN})\b",
         prior=True,
     ),
     Rule(
@@ -862,7 +1007,8 @@ RULES: tuple[Rule, ...] = (
         ASSIGNED,
         "es",
         "el paciente o cuidador practicará una habilidad entre sesiones (en casa, a diario)",
-        rf"(?:\b{ES_INSTR})?(?P<verb>\b{PRACTICE_V_ES})\b[^.;\n]{{0,80}}?(?P<cue>\b{BETWEEN_ES})",
+        rf"(?:\b{ES_INSTR}(?:(?P<pre>\b{BETWEEN_ES})[ \t]+)?)?(?P<verb>\b{PRACTICE_V_ES})"
+        rf"(?:l[oa]s?|les?)?\b(?(pre)|[^.;\n]{{0,80}}?(?P<cue>\b{BETWEEN_ES}))",
         doer=True,
     ),
     Rule(
@@ -870,7 +1016,18 @@ RULES: tuple[Rule, ...] = (
         ASSIGNED,
         "es",
         "un campo de plantilla 'Tarea asignada: ...' (ninguna/no significa no asignada)",
-        r"(?P<noun>\btareas?)(?:\s+(?:asignadas?|nuevas?))?\s*[:?]\s*(?P<val>[^\n;.]{0,60})",
+        r"(?P<noun>\b(?:tareas?|home\s?-?work|hw))(?:\s+(?:asignad[ao]s?"
+        rf"|nuev[ao]s?|para\s+(?:la\s+)?casa))?\s*[:?]\s*(?P<val>{FIELD_VALUE}{{0,60}})",
+        is_field=True,
+        future=False,
+    ),
+    Rule(
+        "A-ES-HOME-FIELD",
+        ASSIGNED,
+        "es",
+        "un campo de plantilla 'Ejercicio para casa: ...' con la práctica después",
+        r"\b(?:ejercicios?|pr[aá]cticas?|actividad(?:es)?)\s+(?:para|en)\s+(?:la\s+)?casa\s*[:?]\s*"
+        rf"(?P<val>{FIELD_VALUE}{{0,60}})",
         is_field=True,
         future=False,
     ),
@@ -880,7 +1037,7 @@ RULES: tuple[Rule, ...] = (
         REVIEWED,
         "es",
         "un verbo de revisar (revisó, repasó, dio seguimiento a) con un objeto de tarea",
-        rf"(?:\bse\s+)?(?P<verb>\b(?:{ES_REVIEW_VERB}))(?:\W+\w+){{0,6}}?\W+(?P<noun>{ES_NOUN})\b",
+        rf"(?:\bse\s+)?(?P<verb>\b(?:{ES_REVIEW_VERB}))(?:{GAP}\w+){{0,6}}?{GAP}(?P<noun>{ES_NOUN})\b",
     ),
     Rule(
         "R-ES-COMPLETION",
@@ -939,6 +1096,15 @@ RULES: tuple[Rule, ...] = (
         doer=True,
     ),
     Rule(
+        "R-ES-BROUGHT",
+        REVIEWED,
+        "es",
+        "el paciente trajo o mostró la tarea (trajo su registro completo)",
+        r"(?P<verb>\b(?:trajo|trajeron|mostr[óo]|mostraron|devolvi[óo]|devolvieron))\s+"
+        rf"(?:[\w'-]+\s+){{0,3}}?(?P<noun>{ES_NOUN})\b",
+        future=False,
+    ),
+    Rule(
         "R-ES-BARRIERS",
         REVIEWED,
         "es",
@@ -952,10 +1118,30 @@ RULES: tuple[Rule, ...] = (
         REVIEWED,
         "es",
         "un campo de plantilla 'Tarea revisada: ...' (no/ninguna significa no revisada)",
-        r"(?P<noun>\btareas?(?:\s+(?:anterior|previa))?)\s+(?:revisadas?|completadas?)\s*[:?\-]\s*"
-        r"(?P<val>[^\n;.]{0,60})",
+        r"(?:(?P<noun>\btareas?(?:\s+(?:anterior|previa))?)\s+(?:revisadas?|completadas?)"
+        rf"|\b(?:rev\.?|revisi[oó]n\s+de(?:\s+la)?)[ \t]*tareas?){FIELD_SEPARATOR}"
+        rf"(?P<val>{FIELD_VALUE}{{0,60}})",
         is_field=True,
         future=False,
+    ),
+    Rule(
+        "R-ES-PRIOR-TASK",
+        REVIEWED,
+        "es",
+        "se nombra la tarea de una sesión anterior (la tarea de la semana pasada)",
+        rf"(?P<noun>\b{ES_NOUN})\s+(?:(?:de|desde|asignad[ao]s?|acordad[ao]s?|dejad[ao]s?)\s+)?"
+        r"(?:en\s+)?(?:la\s+)?(?P<verb>semana\s+pasada|sesi[oó]n\s+(?:anterior|pasada)"
+        r"|[uú]ltima\s+sesi[oó]n|anterior(?:es)?|previas?)\b",
+    ),
+    Rule(
+        "R-ES-AS-ASSIGNED",
+        REVIEWED,
+        "es",
+        "se informa práctica hecha 'según lo asignado' o 'como se le asignó'",
+        r"(?P<verb>\b(?:\w+(?:ó|aron|ieron)|hizo|trajo|trajeron))\b[^.;\n]{0,80}?\b(?:seg[uú]n\s+lo\s+"
+        r"|como\s+se\s+(?:le\s+|les\s+)?|como\s+lo\s+)(?:asignado|asign[óo])\b",
+        negatable=False,
+        past_report=True,
     ),
     # ---- school homework: recorded so reviewers see it was considered and set aside
     Rule(
@@ -1005,13 +1191,49 @@ BETWEEN = {
     "es": re.compile(rf"\b{BETWEEN_ES}", FLAGS),
 }
 RULES_BY_ID = {rule.id: rule for rule in RULES}
+# Named homework from an earlier session, and what says it was not gone over after all.
+PRIOR_TASK_RULES = frozenset({"R-EN-PRIOR-TASK", "R-EN-TASK-FROM-PRIOR", "R-ES-PRIOR-TASK"})
+# "Ran out of time to review last week's log": mentioned, but not gone over.
+NOT_REVIEWED_BEFORE = {
+    "en": re.compile(
+        r"\b(?:deferred|postponed|skipped|tabled|ran\s+out\s+of\s+time|no\s+time|did\s+not\s+get"
+        r"|didn't\s+get|unable)\b",
+        FLAGS,
+    ),
+    "es": re.compile(
+        r"\b(?:pospuso|pospuesta|no\s+hubo\s+tiempo|falta\s+de\s+tiempo|qued[óo]\s+pendiente)\b",
+        FLAGS,
+    ),
+}
+NOT_REVIEWED_AFTER = {
+    "en": re.compile(
+        r"['\"’]?\s+(?:(?:was|were|is)\s+)?(?:(?:not|never)\s+(?:\w+\s+)?(?:reviewed|discussed"
+        r"|addressed|checked|covered|gone\s+over)|deferred|postponed|tabled|skipped|pending)\b",
+        FLAGS,
+    ),
+    "es": re.compile(
+        r"['\"’]?\s+(?:(?:a[uú]n|todav[ií]a)\s+)?no\s+(?:se\s+|fue\s+|fueron\s+|ha\s+sido\s+"
+        r"|han\s+sido\s+)(?:revis|discuti|habl|coment|trat|repas)|\s+(?:qued[óo]\s+pendiente"
+        r"|(?:se\s+)?pospuso|(?:fue\s+)?pospuesta)",
+        FLAGS,
+    ),
+}
 # Other-person rules only explain why nothing was found; everything else can be positive.
 OWNER_ONLY_RULES = frozenset({"O-EN-OTHER-TASK", "O-ES-OTHER-TASK"})
 SCHOOL_ONLY_RULES = frozenset({"S-EN-SCHOOL", "S-ES-SCHOOL"})
+PASSIVE_RULES = frozenset({"A-EN-PASSIVE", "A-ES-PASSIVE"})
 
 
 def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+# The words of MEDICATION ("50 mg" gives "mg"), to skip the search in notes without any.
+MEDICATION_WORDS = word_set(
+    "medication medications med meds mg dose doses pill pills tablet tablets melatonin "
+    "guanfacine clonidine sertraline fluoxetine methylphenidate medicamento medicamentos "
+    "medicina medicinas dosis pastilla pastillas"
+)
 
 
 # A rule can only match inside a clause that holds one of its trigger words, so the detector
@@ -1039,20 +1261,23 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "whenever bring return"
     ),
     "A-ES-INSTRUCT": word_set(
-        "casa diariamente diario todos todas cada día dia semana semanalmente sesiones próxima "
-        "proxima siguiente dormir veces x cuando escuela noches mañanas mananas tardes"
+        "casa diariamente diario diarios diaria diarias todos todas cada día dia semana "
+        "semanalmente sesiones próxima proxima siguiente dormir veces x cuando escuela noches "
+        "mañanas mananas tardes"
     ),
     "A-EN-FIELD": word_set("hw homework home h"),
     "A-EN-HEADING": word_set("practice"),
+    "A-EN-WEEK-TASK": word_set("task tasks assignment assignments challenge challenges"),
     "R-EN-FIELD": word_set("hw homework home h"),
     "R-EN-REVIEW": word_set(
-        "review reviewed reviewing went go going check checked follow followed f debrief "
-        "debriefed look looked"
+        "review reviewed reviewing rev revd went go going check checked follow followed f "
+        "debrief debriefed look looked"
     ),
     "R-EN-DISCUSS": word_set("discuss discussed process processed talked explored assess assessed"),
     "R-EN-PASSIVE": word_set("reviewed checked followed discussed"),
     "R-EN-COMPLETION": word_set(
-        "complete completed done finished incomplete attempted completion compliance adherence"
+        "complete completed done finished incomplete attempted completion compliance adherence "
+        "returned turned skipped"
     ),
     "R-EN-REPORTED": word_set(
         "report reported reports stated states said says shared endorsed indicated noted "
@@ -1064,13 +1289,18 @@ TRIGGERS: dict[str, frozenset[str]] = {
     ),
     "R-EN-NOT-DONE": word_set(
         "not didn hasn haven wasn weren unable forgot failed denied declined refused struggled "
-        "longer"
+        "longer skipped skipping missed"
     ),
     "R-EN-BROUGHT": word_set("brought turned returned showed handed"),
     "R-EN-BARRIERS": word_set("barrier barriers"),
+    "R-EN-PRIOR-TASK": word_set("last previous prior past"),
+    "R-EN-TASK-FROM-PRIOR": word_set("last previous prior past"),
+    "R-EN-AS-ASSIGNED": word_set("assigned"),
+    "A-EN-AGREED-ON": word_set("agreed committed"),
+    # Every school span ends in its noun ("school work" gives "work", "h/w" gives "h").
     "S-EN-SCHOOL": word_set(
-        "homework hw home assignment assignments worksheet worksheets project projects log logs "
-        "schoolwork classwork school class"
+        "homework hw home h work assignment assignments worksheet worksheets project projects "
+        "log logs schoolwork classwork"
     ),
     "O-EN-OTHER-TASK": word_set(
         "teacher teachers psychiatrist prescriber md dr doctor pediatrician pcp np nurse cm case "
@@ -1086,8 +1316,12 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "asignada asignado asignadas asignados entregada entregado entregadas entregados dejada "
         "dejado dejadas dejados"
     ),
-    "A-ES-FIELD": word_set("tarea tareas"),
-    "R-ES-FIELD": word_set("tarea tareas"),
+    "A-ES-FIELD": word_set("tarea tareas homework home hw"),
+    "A-ES-HOME-FIELD": word_set(
+        "ejercicio ejercicios práctica prácticas practica practicas actividad actividades"
+    ),
+    # "Rev. tarea:" is two clauses (a full stop before a letter ends one); both hold a trigger.
+    "R-ES-FIELD": word_set("tarea tareas rev revisión revision"),
     "R-ES-REVIEW": word_set(
         "revisó reviso revisé revise revisaron revisamos revisará revisara revisarán revisaran "
         "repasó repaso repasaron seguimiento verificó verifico chequeó chequeo chequé cheque "
@@ -1107,7 +1341,12 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "completó completaron llenó registró jugó pasó caminó leyó escribió elogió anotó meditó"
     ),
     "R-ES-NOT-DONE": word_set("no olvidó olvido"),
+    "R-ES-BROUGHT": word_set(
+        "trajo trajeron mostró mostro mostraron devolvió devolvio devolvieron"
+    ),
     "R-ES-BARRIERS": word_set("barrera barreras obstáculo obstáculos obstaculo obstaculos"),
+    "R-ES-PRIOR-TASK": word_set("pasada anterior anteriores previa previas última ultima"),
+    "R-ES-AS-ASSIGNED": word_set("asignado asignó asigno"),
     "S-ES-SCHOOL": word_set("tarea tareas"),
     "O-ES-OTHER-TASK": word_set(
         "maestro maestra maestros maestras profesor profesora profesores psiquiatra médico medico "
@@ -1125,15 +1364,49 @@ def _es_verb_forms(stems: str) -> str:
     )
 
 
+def _es_clitic_forms(infinitives: str) -> str:
+    """'usar' gives usarlo, usarla, usarlos, usarlas, usarle, usarles ("usarlo antes de dormir")."""
+    return " ".join(
+        f"{verb}{clitic}"
+        for verb in infinitives.split()
+        for clitic in ("lo", "la", "los", "las", "le", "les")
+    )
+
+
 ALL_OF: dict[str, tuple[frozenset[str], ...]] = {
+    # The practice verb after the report verb ("reported using ...").
+    "R-EN-REPORTED": (
+        word_set(
+            "practiced practicing using used doing did completing completed tracking tracked "
+            "trying tried implementing implemented giving gave filling filled journaled "
+            "journaling logging logged spending spent playing played having"
+        ),
+    ),
+    # A word of every EN_NOUN_STRICT alternative.
+    "R-EN-DISCUSS": (
+        word_set(
+            "homework hw home h last previous prior past between b practice record records log "
+            "logs chart charts special exposures"
+        ),
+    ),
+    # The link between the other person and the task ("teacher will", "CM to").
+    "O-EN-OTHER-TASK": (word_set("will to is agreed plans"),),
+    "R-EN-PRIOR-TASK": (word_set("week session visit appt appointment time"),),
+    "R-EN-TASK-FROM-PRIOR": (word_set("week session visit appt appointment time"),),
+    "R-EN-AS-ASSIGNED": (word_set("as"),),
+    "R-ES-AS-ASSIGNED": (word_set("según segun como"),),
+    "A-EN-WEEK-TASK": (word_set("week wk"),),
+    "A-ES-HOME-FIELD": (word_set("casa"),),
+    # The between-session cue of A-EN-AGREED-ON: the same words as A-EN-INSTRUCT's.
+    "A-EN-AGREED-ON": (TRIGGERS["A-EN-INSTRUCT"],),
     # The verb of PRACTICE_V, beside a between-session cue (TRIGGERS).
     "A-EN-INSTRUCT": (
         word_set(
             "practice practicing practise practising use using do doing walk walking exercise "
             "exercising draw drawing say greet stretch meditate meditating write writing keep "
             "complete fill track record log journal try implement engage continue read monitor "
-            "rate chart play spend give provide offer praise reward ignore follow carry work "
-            "review sign check"
+            "rate chart play spend give provide offer praise reward ignore follow carry repeat "
+            "work review sign check add notice identify list share schedule listen ask"
         ),
     ),
     # The verb of PRACTICE_V_ES, beside a between-session cue.
@@ -1141,10 +1414,16 @@ ALL_OF: dict[str, tuple[frozenset[str], ...]] = {
         word_set(
             _es_verb_forms(
                 "practicar usar utilizar completar llenar registrar realizar escribir llevar dar "
-                "elogiar jugar pasar leer anotar continuar caminar hablar seguir"
+                "elogiar jugar pasar leer anotar continuar caminar hablar seguir mantener aplicar "
+                "repetir dibujar"
             )
             + " practique practiquen use usen hacer hará hara harán haran haga hagan complete "
-            "completen realice realicen salir ejercitar ejercitarse"
+            "completen realice realicen salir ejercitar ejercitarse mantenga mantengan aplique "
+            "apliquen repita repitan "
+            + _es_clitic_forms(
+                "practicar usar utilizar completar llenar registrar realizar escribir llevar dar "
+                "elogiar jugar pasar leer anotar caminar mantener aplicar repetir dibujar hacer"
+            )
         ),
     ),
     # The practice verb (TRIGGERS) and a word of every PAST_FREQ_EN alternative.
@@ -1172,9 +1451,18 @@ ANCHORS: dict[str, re.Pattern[str]] = {
         "A-EN-PASSIVE": r"\b(?:assigned|given|provided|sent\s+home|issued)\b",
         "R-EN-PASSIVE": r"\b(?:reviewed|checked|followed\s+up|discussed)\b",
         "R-EN-COMPLETION": r"\b(?:completed?|done|finished|incomplete|attempted|completion"
-        r"|compliance|adherence)\b",
+        r"|compliance|adherence|returned|turned\s+in|skipped)\b",
         "A-ES-PASSIVE": r"\b(?:asignad|entregad|dejad)[ao]s?\b",
         "R-ES-COMPLETION": r"\b(?:completad[ao]s?|realizad[ao]s?|hech[ao]s?|incompleta)\b",
+        # Up to the owner after it, so the pattern can tell "as assigned by the teacher".
+        "R-EN-AS-ASSIGNED": r"\bas\s+(?:previously\s+)?assigned\b"
+        r"(?:\s+by\s+(?:the\s+|his\s+|her\s+)?(?:teacher|school))?",
+        # Both end with the earlier session: only the stretch before it is tried.
+        "R-EN-TASK-FROM-PRIOR": rf"\b{PRIOR_TIME_EN}\b",
+        "R-ES-PRIOR-TASK": r"\b(?:semana\s+pasada|sesi[oó]n\s+(?:anterior|pasada)"
+        r"|[uú]ltima\s+sesi[oó]n|anterior(?:es)?|previas?)\b",
+        "R-ES-AS-ASSIGNED": r"\b(?:seg[uú]n\s+lo\s+|como\s+se\s+(?:le\s+|les\s+)?|como\s+lo\s+)"
+        r"(?:asignado|asign[óo])\b",
         "S-EN-SCHOOL": r"\b(?:home\s?-?work|hw|h/w|assignments?|worksheets?|projects?|logs?"
         r"|school\s?work|class\s?work)\b",
     }.items()

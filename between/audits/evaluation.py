@@ -14,6 +14,8 @@ from typing import Any
 from between.audits.detector import LABELS, detect
 
 DEV_NOTES = Path(__file__).resolve().parent / "notes_data" / "dev_notes.jsonl"
+# Written before the rules were read, by someone else, as a blind test (split "blind").
+BLIND_NOTES = Path(__file__).resolve().parent / "notes_data" / "blind_notes.jsonl"
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -61,6 +63,12 @@ def load_dev_notes(split: str | None = None) -> list[dict[str, Any]]:
     if split is None:
         return items
     return [item for item in items if item.get("split", "train") == split]
+
+
+def load_blind_notes() -> list[dict[str, Any]]:
+    """The blind synthetic notes: written without reading the rules, kept apart from the dev set."""
+    with BLIND_NOTES.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
 
 
 def errors(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
