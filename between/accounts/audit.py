@@ -5,6 +5,7 @@ An event names objects by type and id only: never a name, a note or a contact de
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -60,3 +61,33 @@ def _client_id_of(obj: models.Model) -> int | None:
         return int(obj.pk)
     value = getattr(obj, "client_id", None)
     return int(value) if value is not None else None
+
+
+def record_many(
+    actor: Any,
+    action: str,
+    *,
+    object_type: str,
+    client_ids: Iterable[int],
+    request: HttpRequest | None = None,
+    object_id: str | int = "",
+    detail: str = "",
+) -> list[AuditEvent]:
+    """One event per client, in one insert: a list read of many clients' records (an API page,
+    an export) leaves an event on each client's trail, so "who saw this child" finds it."""
+    user = actor if isinstance(actor, User) and actor.pk else None
+    ip, path = client_ip(request), (request.path[:200] if request is not None else "")
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=user,
+            action=action,
+            outcome="ok",
+            object_type=object_type,
+            object_id=str(object_id),
+            client_id=client_id,
+            ip_address=ip,
+            path=path,
+            detail=detail[:200],
+        )
+        for client_id in sorted(set(client_ids))
+    )

@@ -89,6 +89,30 @@ def test_it_gives_families_nothing(world: World, client: HttpClient) -> None:
         assert_error(api.get(path), 401, "unauthorized")
 
 
+def test_a_list_of_several_clients_leaves_an_event_on_each_trail(
+    world: World, client: HttpClient
+) -> None:
+    county = world.county
+    second = clinic_actions.register_client(
+        None,
+        county.harbor,
+        ehr_id="H-7777",
+        given_name="Ari",
+        family_name="Test",
+        birth_date=date(2014, 1, 1),
+        primary_clinician=county.clinician,
+    )
+    before = AuditEvent.objects.count()
+    listed = api_as(client, county, "supervisor").get("/clients").json()["items"]
+    ids = {row["id"] for row in listed}
+    assert {county.client.pk, second.pk} <= ids
+    events = [
+        e for e in AuditEvent.objects.order_by("id")[before:] if e.object_type == "clinic.client"
+    ]
+    assert {e.client_id for e in events} == ids and len(events) == len(ids)
+    assert all(e.actor_id == county.supervisor.pk and e.action == "view" for e in events)
+
+
 def test_it_audits_reading_records_and_refusals(world: World, client: HttpClient) -> None:
     county = world.county
     before = AuditEvent.objects.count()

@@ -81,15 +81,27 @@ def require_write(request: HttpRequest) -> None:
 def audit_list(
     request: HttpRequest, object_type: str, rows: list[Any], client_ids: set[int]
 ) -> None:
-    """One event per list request of client data (one client: named, as a page of it would)."""
+    """A list of client data leaves one event on each listed client's trail (one insert), or
+    one event for the request when the page holds no client's record."""
+    detail = f"api list: {len(rows)} rows, {len(client_ids)} clients"
+    if client_ids:
+        audit.record_many(
+            user_of(request),
+            AuditAction.VIEW,
+            request=request,
+            object_type=object_type,
+            object_id="list",
+            client_ids=client_ids,
+            detail=detail,
+        )
+        return
     audit.record(
         user_of(request),
         AuditAction.VIEW,
         request=request,
         object_type=object_type,
         object_id="list",
-        client_id=next(iter(client_ids)) if len(client_ids) == 1 else None,
-        detail=f"api list: {len(rows)} rows, {len(client_ids)} clients",
+        detail=detail,
     )
 
 
