@@ -8,6 +8,7 @@ when writing, insert and update in bulk with one audit event per created or chan
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -281,7 +282,7 @@ def client_index(ctx: Context) -> dict[str, tuple[int, int]]:
     }
 
 
-class Kind:
+class Kind(ABC):
     """A kind of import. Subclasses set `name`, `fields`, and implement the three steps."""
 
     name = ""
@@ -291,16 +292,17 @@ class Kind:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    @abstractmethod
     def check(self, rows: list[Row]) -> list[tuple[int, str]]:
         """Resolve references of a chunk of rows; return errors (rows with errors are dropped)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def key(self, row: Row) -> tuple[Any, ...]:
         """What identifies the row's record: two rows with the same key are duplicates."""
-        raise NotImplementedError
 
+    @abstractmethod
     def upsert(self, rows: list[Row], *, write: bool) -> Counts:
-        raise NotImplementedError
+        """Write (or, with write=False, only count) the chunk's creates and changes."""
 
     def check_rows(self, rows: list[Row], per_row: Any) -> list[tuple[int, str]]:
         """Run `per_row(row)` on each row, collecting RowErrors; keep only the good rows."""
