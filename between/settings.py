@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "between.interop.api",
     "between.interop.fhir",
     "between.interop.export",
+    "between.emergency",
+    "between.trail",
+    "between.ops",
     "between.synth",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -74,6 +77,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -84,13 +91,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Before SessionLifetimeMiddleware: it adds a "you were signed out" message on expiry.
     "django.contrib.messages.middleware.MessageMiddleware",
     "between.accounts.middleware.SessionLifetimeMiddleware",
+    "between.accounts.middleware.TwoStepMiddleware",
     "between.accounts.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "between.urls"
@@ -152,7 +163,9 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's bundled list of 20,000 passwords seen in breaches, also matched after undoing
+    # the usual disguises (case, l33t, digits or symbols added at the end).
+    {"NAME": "between.accounts.passwords.BreachedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Idle time-out (checked by SessionLifetimeMiddleware on every request) and absolute lifetime.
@@ -165,6 +178,42 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "between_session"
 CSRF_COOKIE_HTTPONLY = True
+
+# Two-step sign-in (TOTP, django-otp) for every staff role: required in production. Anyone who
+# has set it up is always asked for a code, in any mode.
+MFA_REQUIRED = env_bool("BETWEEN_MFA_REQUIRED", PRODUCTION)
+if PRODUCTION and not MFA_REQUIRED:
+    raise ImproperlyConfigured("BETWEEN_MFA_REQUIRED cannot be turned off in production")
+MFA_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env_str("BETWEEN_MFA_ISSUER", "Between Sessions")
+
+# Sign-in throttling (django-axes): lock a username from one address after this many failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("BETWEEN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("BETWEEN_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "between.accounts.views.locked_out"
+AXES_VERBOSE = False  # its log lines carry usernames and addresses; our audit trail has ids
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are audit events already
+AXES_SENSITIVE_PARAMETERS = ["password", "username"]
+# Attempts are kept under a keyed digest of the username, never the typed text.
+AXES_USERNAME_CALLABLE = "between.accounts.throttle.username_key"
+# Behind N proxies the client is the Nth address from the right of X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Break the glass: how long an emergency grant to one client lasts.
+EMERGENCY_ACCESS_HOURS = env_int("BETWEEN_EMERGENCY_ACCESS_HOURS", 4, minimum=1)
+
+# The audit trail's hash chains are keyed (accounts/chain.py); changing the key makes every
+# earlier event fail `between audit verify`, so set it once and keep it with the backups' keys.
+AUDIT_CHAIN_KEY = env_secret("BETWEEN_AUDIT_KEY") or SECRET_KEY
 
 # --- Security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -236,6 +285,8 @@ LOGGING = {
     "loggers": {
         # Django logs a request's path on errors; our paths carry ids, never names.
         "django.security.DisallowedHost": {"level": "ERROR"},
+        # django-axes logs each sign-in's address at INFO; lock-outs are audit events anyway.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -31,6 +31,8 @@ urlpatterns = [
     path("imports/", include("between.interop.imports.urls")),
     path("api/", include("between.interop.api.urls")),
     path("fhir/R4/", include("between.interop.fhir.urls")),
+    path("emergency/", include("between.emergency.urls")),
+    path("audit/", include("between.trail.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -176,3 +176,8 @@ def test_it_refuses_a_number_below_its_minimum(monkeypatch: pytest.MonkeyPatch) 
         env_int("BETWEEN_TEST_COUNT", 5, minimum=1)
     monkeypatch.setenv("BETWEEN_TEST_COUNT", "")
     assert env_int("BETWEEN_TEST_COUNT", 5, minimum=1) == 5
+
+
+def test_it_refuses_production_without_two_step_sign_in(tmp_path: Path) -> None:
+    message = refusal(start(production(tmp_path, BETWEEN_MFA_REQUIRED="false")))
+    assert "BETWEEN_MFA_REQUIRED" in message

@@ -64,7 +64,9 @@ def grant_role(
         membership.save(update_fields=["has_record_access"])
         created = True
     if created:
-        audit.record(actor, AuditAction.UPDATE, user, program_id=program.pk, detail=f"grant:{role}")
+        audit.record(
+            actor, AuditAction.PRIVILEGE_CHANGE, user, program_id=program.pk, detail=f"grant:{role}"
+        )
     user.__dict__.pop("_between_roles", None)
     return membership
 
@@ -74,7 +76,11 @@ def revoke_role(actor: User | None, user: User, program: Program, role: str) -> 
     deleted, _ = Membership.objects.filter(user=user, program=program, role=role).delete()
     if deleted:
         audit.record(
-            actor, AuditAction.UPDATE, user, program_id=program.pk, detail=f"revoke:{role}"
+            actor,
+            AuditAction.PRIVILEGE_CHANGE,
+            user,
+            program_id=program.pk,
+            detail=f"revoke:{role}",
         )
     user.__dict__.pop("_between_roles", None)
     return bool(deleted)

@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from ipware import get_client_ip
 
+from between.accounts import chain
 from between.accounts.models import AuditEvent, User
 
 
@@ -42,18 +44,22 @@ def record(
         object_id = object_id or str(obj.pk)
         client_id = client_id if client_id is not None else _client_id_of(obj)
         program_id = program_id if program_id is not None else getattr(obj, "program_id", None)
-    return AuditEvent.objects.create(
-        actor=actor if isinstance(actor, User) and actor.pk else None,
-        action=action,
-        outcome=outcome,
-        object_type=object_type,
-        object_id=str(object_id),
-        client_id=client_id,
-        program_id=program_id,
-        ip_address=client_ip(request),
-        path=(request.path[:200] if request is not None else ""),
-        detail=detail[:200],
-    )
+    row: dict[str, Any] = {
+        "at": timezone.now(),
+        "actor_id": actor.pk if isinstance(actor, User) and actor.pk else None,
+        "action": action,
+        "outcome": outcome,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "client_id": client_id,
+        "program_id": program_id,
+        "ip_address": client_ip(request),
+        "path": (request.path[:200] if request is not None else ""),
+        "detail": detail[:200],
+    }
+    with transaction.atomic():
+        chain.link([row])
+        return AuditEvent.objects.create(**row)
 
 
 def _client_id_of(obj: models.Model) -> int | None:
@@ -77,17 +83,28 @@ def record_many(
     an export) leaves an event on each client's trail, so "who saw this child" finds it."""
     user = actor if isinstance(actor, User) and actor.pk else None
     ip, path = client_ip(request), (request.path[:200] if request is not None else "")
-    return AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=user,
-            action=action,
-            outcome="ok",
-            object_type=object_type,
-            object_id=str(object_id),
-            client_id=client_id,
-            ip_address=ip,
-            path=path,
-            detail=detail[:200],
-        )
+    now = timezone.now()
+    rows = [
+        {
+            "at": now,
+            "actor_id": user.pk if user is not None else None,
+            "action": action,
+            "outcome": "ok",
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "client_id": client_id,
+            "program_id": None,
+            "ip_address": ip,
+            "path": path,
+            "detail": detail[:200],
+        }
         for client_id in sorted(set(client_ids))
-    )
+    ]
+    with transaction.atomic():
+        return AuditEvent.objects.bulk_create(AuditEvent(**row) for row in chain.link(rows))
+
+
+def linked_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For writers that insert events in bulk themselves (imports): the same rows with their
+    chain, link and hash. Insert them in this order before the current transaction ends."""
+    return chain.link(rows)

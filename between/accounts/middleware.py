@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import Resolver404, ResolverMatch, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -84,3 +84,53 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
         return response
+
+
+MFA_SESSION_KEY = "between_has_two_step"
+# What a signed-in person may reach before the second step: the step itself and the way out.
+_OPEN_ROUTES = frozenset(
+    {"accounts:mfa-verify", "accounts:mfa-setup", "accounts:logout", "set_language", "healthz"}
+)
+
+
+class TwoStepMiddleware:
+    """Staff who must pass the second step (always in production; anyone who set it up) reach
+    nothing but the code page until they do. (API and FHIR requests carry a token, not a
+    session: for them `request.user` is anonymous here.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()  # type: ignore[attr-defined]
+            and self._required(request)
+            and not request.path.startswith(settings.STATIC_URL)
+        ):
+            match = getattr(request, "resolver_match", None) or _resolve(request.path_info)
+            if match is None or match.view_name not in _OPEN_ROUTES:
+                has_device = bool(request.session.get(MFA_SESSION_KEY))
+                route = "accounts:mfa-verify" if has_device else "accounts:mfa-setup"
+                target = f"{reverse(route)}?{urlencode({'next': request.get_full_path()})}"
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=401)
+                    response["HX-Redirect"] = target
+                    return response
+                return HttpResponseRedirect(target)
+        return self.get_response(request)
+
+    @staticmethod
+    def _required(request: HttpRequest) -> bool:
+        user = request.user
+        if not (policy.is_staff_member(user) or user.is_superuser):
+            return False
+        return bool(settings.MFA_REQUIRED or request.session.get(MFA_SESSION_KEY))
+
+
+def _resolve(path: str) -> ResolverMatch | None:
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

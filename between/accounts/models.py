@@ -76,6 +76,15 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", _("signed out")
     SESSION_EXPIRED = "session_expired", _("session expired")
     EXPORT = "export", _("exported")
+    LOCKED_OUT = "locked_out", _("locked out")
+    MFA_ENROLLED = "mfa_enrolled", _("set up two-step sign-in")
+    MFA_VERIFIED = "mfa_verified", _("passed two-step sign-in")
+    MFA_FAILED = "mfa_failed", _("failed two-step sign-in")
+    MFA_RECOVERY = "mfa_recovery", _("used a recovery code")
+    MFA_RESET = "mfa_reset", _("reset two-step sign-in")
+    PRIVILEGE_CHANGE = "privilege", _("changed privileges")
+    EMERGENCY_ACCESS = "emergency", _("emergency access")
+    EMERGENCY_REVIEW = "emergency_review", _("reviewed emergency access")
 
 
 class AuditOutcome(models.TextChoices):
@@ -89,7 +98,8 @@ class AuditEvent(models.Model):
 
     Holds ids and codes only, never note text, names or contact details. Rows are never
     updated or deleted: `save()` refuses updates here, and on PostgreSQL a trigger refuses
-    UPDATE and DELETE at the database (migration 0002).
+    UPDATE and DELETE at the database (migration 0003). Each row is hash-chained
+    (accounts/chain.py), so `between audit verify` finds any altered, removed or inserted row.
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -106,6 +116,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=200, blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    # The hash chain (accounts/chain.py): which chain, the previous event's hash, this one's.
+    chain = models.PositiveSmallIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    row_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -113,6 +127,8 @@ class AuditEvent(models.Model):
             # Audit reports by user, by client and by period.
             models.Index(fields=["actor", "at"], name="audit_actor_at"),
             models.Index(fields=["client_id", "at"], name="audit_client_at"),
+            # chain.last_hash() on every write; chain.verify() walks each chain in id order.
+            models.Index(fields=["chain", "id"], name="audit_chain_id"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from between.accounts import audit
 from between.accounts.models import AuditEvent, Membership, Role, User
 from between.clinic.models import Organization, Program
 from between.interop.imports.dates import ImpossibleDate, parse_date, parse_time
@@ -111,7 +112,7 @@ class Context:
         )
 
     def flush_audit(self) -> None:
-        insert_rows(AuditEvent, self.audit)
+        insert_rows(AuditEvent, audit.linked_rows(self.audit))
         self.audit = []
 
 
