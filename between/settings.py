@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "between.accounts.context_processors.roles",
+                "between.emergency.context_processors.emergency_access",
             ],
         },
     },

@@ -127,6 +127,8 @@ class AuditEvent(models.Model):
             # Audit reports by user, by client and by period.
             models.Index(fields=["actor", "at"], name="audit_actor_at"),
             models.Index(fields=["client_id", "at"], name="audit_client_at"),
+            # An administrator's audit report reaches events by their programs.
+            models.Index(fields=["program_id", "at"], name="audit_program_at"),
             # chain.last_hash() on every write; chain.verify() walks each chain in id order.
             models.Index(fields=["chain", "id"], name="audit_chain_id"),
         ]

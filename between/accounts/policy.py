@@ -77,6 +77,17 @@ def _staff_records(user: Any, *, include_analyst: bool) -> Q:
     return q
 
 
+def _emergency_records(user: Any) -> Q:
+    """The clients a staff user's active emergency grants open ("break the glass", read only:
+    never part of `writable_clients`). A subquery on the `emergency_active_by_user` index."""
+    if not roles_of(user) & STAFF_ROLES:
+        return Q(pk__in=[])
+    from between.emergency.models import EmergencyAccess  # lazy: the emergency app uses policy
+
+    grants = EmergencyAccess.objects.active().filter(user_id=user.pk)
+    return Q(pk__in=grants.values("client_id"))
+
+
 def visible_clients(user: Any) -> QuerySet[Client]:
     """Clients the user may see at all.
 
@@ -85,11 +96,12 @@ def visible_clients(user: Any) -> QuerySet[Client]:
     - supervisor: every client of their programs;
     - analyst: clients of programs where record-level access was granted;
     - family: the children linked to their caregiver account (assignments only, never notes);
-    - reviewer, trainer, admin: none here (reviewers get sampled records through audits).
+    - reviewer, trainer, admin: none here (reviewers get sampled records through audits);
+    - any staff user: the one client of each of their active emergency grants (read only).
     """
     if not roles_of(user):
         return Client.objects.none()
-    q = _staff_records(user, include_analyst=True)
+    q = _staff_records(user, include_analyst=True) | _emergency_records(user)
     if is_family(user):
         family = Client.objects.filter(Q(caregivers__user=user) | Q(portal_user=user)).values("pk")
         q |= Q(pk__in=family)
@@ -100,7 +112,9 @@ def staff_visible_clients(user: Any) -> QuerySet[Client]:
     """Clients whose clinical record (sessions, notes) the user's staff roles may open."""
     if not roles_of(user) & STAFF_ROLES:
         return Client.objects.none()
-    return Client.objects.filter(_staff_records(user, include_analyst=True))
+    return Client.objects.filter(
+        _staff_records(user, include_analyst=True) | _emergency_records(user)
+    )
 
 
 def writable_clients(user: Any) -> QuerySet[Client]:

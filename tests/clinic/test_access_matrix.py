@@ -333,6 +333,8 @@ OTHER_MATRICES = (
     "tests.interop.test_imports_access:IMPORTS_MATRIX",
     "tests.interop.test_api_access:API_MATRIX",
     "tests.interop.test_fhir_access:FHIR_MATRIX",
+    "tests.emergency.test_access:EMERGENCY_MATRIX",
+    "tests.trail.test_access:TRAIL_MATRIX",
 )
 
 

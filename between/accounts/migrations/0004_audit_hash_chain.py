@@ -71,5 +71,9 @@ class Migration(migrations.Migration):
             model_name='auditevent',
             index=models.Index(fields=['chain', 'id'], name='audit_chain_id'),
         ),
+        migrations.AddIndex(
+            model_name='auditevent',
+            index=models.Index(fields=['program_id', 'at'], name='audit_program_at'),
+        ),
         migrations.RunPython(link_existing, migrations.RunPython.noop),
     ]
