@@ -6,10 +6,11 @@ An event names objects by type and id only: never a name, a note or a contact de
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ipware import get_client_ip
@@ -57,9 +58,17 @@ def record(
         "path": (request.path[:200] if request is not None else ""),
         "detail": detail[:200],
     }
-    with transaction.atomic():
+    with _transaction():
         chain.link([row])
         return AuditEvent.objects.create(**row)
+
+
+def _transaction() -> AbstractContextManager[object]:
+    """Linking and inserting must share a transaction (the chain's lock lasts until it ends).
+    Inside an action's transaction that one serves; a savepoint would only cost two queries."""
+    if connection.in_atomic_block:
+        return nullcontext()
+    return transaction.atomic()
 
 
 def _client_id_of(obj: models.Model) -> int | None:
@@ -100,7 +109,7 @@ def record_many(
         }
         for client_id in sorted(set(client_ids))
     ]
-    with transaction.atomic():
+    with _transaction():
         return AuditEvent.objects.bulk_create(AuditEvent(**row) for row in chain.link(rows))
 
 

@@ -389,12 +389,16 @@ def review_assignment(
         "reviewed_by": actor,
     }
     with transaction.atomic():
+        # Lock the homework before reading its review: a second reviewer racing the first
+        # waits here, then sees the first one's review and gets a ConflictError. (Reading
+        # the review first, PostgreSQL found none, then the homework closed by the winner,
+        # and the loser was told "reviewed at another session".)
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
         review = (
             Review.objects.select_for_update()
             .filter(assignment=assignment, session=session)
             .first()
         )
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
         if review is None and locked.closed_at is not None:
             raise ValidationError(_("This homework was already reviewed at another session."))
         if review is None:

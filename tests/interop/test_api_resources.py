@@ -18,6 +18,7 @@ from between.homework import actions as homework_actions
 from between.homework.models import Barrier, PracticeLog, Review
 from between.indicators.models import IndicatorCount
 from between.interop.api.api import THROTTLE
+from tests.conftest import PASSWORD
 from tests.interop import test_api_fixtures
 from tests.interop.test_api_fixtures import (
     STAFF,
@@ -384,7 +385,7 @@ class TestIndicatorValues:
         assert_error(response, 404)
         assert_error(outsider.get("/indicator-values", program=county.harbor.pk), 404)
         # A colleague in the same program may not see Carla's own numbers, even suppressed.
-        peer = account_actions.create_user(None, username="pete", password="x" * 12)
+        peer = account_actions.create_user(None, username="pete", password=PASSWORD)
         account_actions.grant_role(None, peer, county.harbor, Role.CLINICIAN)
         county.peer = peer  # type: ignore[attr-defined]
         colleague = api_as(client, county, "peer")
@@ -465,7 +466,7 @@ class TestQueryBudgets:
 def test_it_answers_clinicians_added_later(world: World, client: HttpClient) -> None:
     """A new clinician of program A sees none of Kai's records until they see him."""
     county = world.county
-    newcomer = account_actions.create_user(None, username="nell", password="x" * 12)
+    newcomer = account_actions.create_user(None, username="nell", password=PASSWORD)
     account_actions.grant_role(None, newcomer, county.harbor, Role.CLINICIAN)
     county.newcomer = newcomer  # type: ignore[attr-defined]
     api = api_as(client, county, "newcomer")

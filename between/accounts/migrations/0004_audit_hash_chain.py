@@ -10,7 +10,9 @@ from django.db import migrations, models
 def link_existing(apps, schema_editor):
     from between.accounts.chain import GENESIS, chain_key, normalise_ip, row_hash
 
+    # The connection being migrated, which need not be the default database.
     AuditEvent = apps.get_model("accounts", "AuditEvent")
+    events = AuditEvent.objects.using(schema_editor.connection.alias)
     postgres = schema_editor.connection.vendor == "postgresql"
     if postgres:
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -18,7 +20,7 @@ def link_existing(apps, schema_editor):
             "ALTER TABLE accounts_auditevent DISABLE TRIGGER accounts_auditevent_append_only"
         )
     prev, key, batch = GENESIS, chain_key(), []
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=5000):
+    for event in events.order_by("id").iterator(chunk_size=5000):
         row = {name: getattr(event, name) for name in (
             "at", "actor_id", "action", "outcome", "object_type", "object_id", "client_id",
             "program_id", "ip_address", "path", "detail",
@@ -29,10 +31,10 @@ def link_existing(apps, schema_editor):
         event.row_hash = prev = row_hash(row, prev, key)
         batch.append(event)
         if len(batch) >= 5000:
-            AuditEvent.objects.bulk_update(batch, ["ip_address", "chain", "prev_hash", "row_hash"])
+            events.bulk_update(batch, ["ip_address", "chain", "prev_hash", "row_hash"])
             batch = []
     if batch:
-        AuditEvent.objects.bulk_update(batch, ["ip_address", "chain", "prev_hash", "row_hash"])
+        events.bulk_update(batch, ["ip_address", "chain", "prev_hash", "row_hash"])
     if postgres:
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute(
