@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "between.interop.fhir",
     "between.interop.export",
     "between.emergency",
+    "between.amendments",
     "between.trail",
     "between.ops",
     "between.synth",

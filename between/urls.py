@@ -33,6 +33,7 @@ urlpatterns = [
     path("fhir/R4/", include("between.interop.fhir.urls")),
     path("emergency/", include("between.emergency.urls")),
     path("audit/", include("between.trail.urls")),
+    path("amendments/", include("between.amendments.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

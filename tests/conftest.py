@@ -19,6 +19,8 @@ from between.accounts.models import Role, User
 from between.clinic import actions as clinic_actions
 from between.clinic.models import Caregiver, Client, Organization, Program
 
+pytest_plugins = ["tests.logscan"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 

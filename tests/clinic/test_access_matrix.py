@@ -335,6 +335,7 @@ OTHER_MATRICES = (
     "tests.interop.test_fhir_access:FHIR_MATRIX",
     "tests.emergency.test_access:EMERGENCY_MATRIX",
     "tests.trail.test_access:TRAIL_MATRIX",
+    "tests.amendments.test_access:AMENDMENTS_MATRIX",
 )
 
 

@@ -324,6 +324,9 @@ def test_it_switches_the_language_to_spanish(county: County, client: HttpClient)
 
 
 # --- query budgets -----------------------------------------------------------------------------
+# Every staff page asks once whether an emergency grant is open (the banner); a page that audits
+# a view reads its chain's last hash (PostgreSQL also claims the chain); the client page reads
+# the amendments appended to the client's records.
 
 
 def count_queries(client: HttpClient, url: str) -> int:
@@ -334,7 +337,7 @@ def count_queries(client: HttpClient, url: str) -> int:
 
 
 @pytest.mark.parametrize(
-    ("persona", "budget"), [("clinician", 4), ("supervisor", 7), ("analyst", 5)]
+    ("persona", "budget"), [("clinician", 5), ("supervisor", 8), ("analyst", 6)]
 )
 def test_it_keeps_the_home_page_queries_flat(
     county: County,
@@ -362,7 +365,7 @@ def test_it_keeps_the_client_page_queries_flat(
     add_sessions(county, 1)
     small = count_queries(client, url)
     add_sessions(county, 30)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(14):
         response = client.get(url)
     assert len(response.context["page"].object_list) == SESSIONS_PER_PAGE
     assert count_queries(client, url) == small
@@ -375,7 +378,7 @@ def test_it_keeps_the_program_page_queries_flat(
     client.force_login(county.supervisor)
     small = count_queries(client, url)
     add_clients(county, 30)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         client.get(url)
     assert count_queries(client, url) == small
     assert Client.objects.filter(program=county.harbor).count() == 31

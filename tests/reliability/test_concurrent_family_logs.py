@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -140,6 +142,16 @@ def test_it_keeps_each_of_a_hundred_simultaneous_family_logs_exactly_once(site: 
         if row[0] in log_ids
     ]
     assert sorted(audited) == sorted(log_ids)
+    # The audit trail's hash chains survived the burst (several chains on PostgreSQL).
+    verified = subprocess.run(
+        [sys.executable, "-m", "between.cli", "audit", "verify"],
+        env=site.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "The audit trail is intact." in verified.stdout
 
 
 def test_it_stores_one_log_when_the_same_tap_arrives_ten_times_at_once(site: Site) -> None:
