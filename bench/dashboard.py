@@ -118,12 +118,14 @@ LABELS = {
     "page": "(c) program page (test client)",
     "bare_group_by": "(d) bare GROUP BY over sessions",
     "series_county": "(e) series, all programs",
+    "county_page": "(f) county page (test client)",
 }
 RATIOS = {
     "series": "series_to_bare",
     "series_breakdown": "series_breakdown_to_bare",
     "page": "page_to_bare",
     "series_county": "series_county_to_bare",
+    "county_page": "county_page_to_bare",
 }
 
 

@@ -3,6 +3,9 @@
     .venv/bin/python -m bench.imports                      # 1,000,000 sessions, SQLite
     .venv/bin/python -m bench.imports --rows 200000 --db postgres --out var/bench/imports.json
 
+The same rows are first written by PostgreSQL's COPY (SQLite: one executemany INSERT) and
+rolled back: the floor the import's rate is divided by (target: at least a quarter of it).
+
 The database is made fresh: a SQLite file under var/bench/ or the PostgreSQL database
 `bench_imports`. A program with 40 clinicians and 1,000 clients is registered through the
 actions, a CSV of generated sessions written, then validated and committed as `between import`
@@ -78,18 +81,128 @@ def seed() -> Any:
     return organization
 
 
-def write_file(rows: int) -> Path:
-    path = BENCH_DIR / f"sessions-{rows}.csv"
-    start = date(2023, 1, 1)
+def write_file(
+    rows: int,
+    people: list[tuple[str, str]] | None = None,
+    *,
+    start: date = date(2023, 1, 1),
+    days: int = 1000,
+    prefix: str = "S",
+) -> Path:
+    """A sessions CSV as the EHR exports it: `people` are (client EHR id, clinician username)
+    pairs taken in turn (default: the seeded program's), dates spread over `days`."""
+    path = BENCH_DIR / f"sessions-{prefix}-{rows}.csv"
+    if people is None:
+        people = [(f"C-{i % CLIENTS}", f"clin{i % CLINICIANS}") for i in range(CLIENTS)]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["session_id", "client_id", "clinician", "occurred_on", "duration_minutes"])
         for i in range(rows):
-            day = start + timedelta(days=i % 1000)
-            writer.writerow(
-                [f"S-{i}", f"C-{i % CLIENTS}", f"clin{i % CLINICIANS}", f"{day:%m/%d/%Y}", 50]
-            )
+            day = start + timedelta(days=i % days)
+            client, clinician = people[i % len(people)]
+            writer.writerow([f"{prefix}-{i}", client, clinician, f"{day:%m/%d/%Y}", 50])
     return path
+
+
+def time_import(organization: Any, path: Path, rows: int) -> dict[str, Any]:
+    """Validate and commit the file as `between import` does; seconds and rows per second."""
+    from between.interop.imports import actions
+
+    before = peak_mb()
+    began = time.perf_counter()
+    report = actions.validate_import(None, organization, "sessions", path)
+    validated = time.perf_counter()
+    assert report.ok and report.batch is not None, report.errors[:5]
+    report = actions.commit_import(None, report.batch, path)
+    committed = time.perf_counter()
+    assert report.ok, report.errors[:5]
+    return {
+        "rows": rows,
+        "validate_s": round(validated - began, 2),
+        "commit_s": round(committed - validated, 2),
+        "seconds": round(committed - began, 2),
+        "rows_per_s": round(rows / (committed - began)),
+        "peak_rss_before_mb": round(before, 1),
+        "peak_rss_growth_mb": round(peak_mb() - before, 1),
+    }
+
+
+def resolved_rows(path: Path, organization: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The file's rows as the sessions table stores them (ids looked up, defaults filled):
+    what COPY is given, so it writes the same rows as the import."""
+    from django.utils import timezone
+
+    from between.accounts.models import User
+    from between.clinic.models import Client
+
+    clients = {
+        ehr: (pk, program)
+        for ehr, pk, program in Client.objects.filter(organization=organization).values_list(
+            "ehr_id", "pk", "program_id"
+        )
+    }
+    now = timezone.now()
+    users: dict[str, int] = {}
+    out: list[tuple[Any, ...]] = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for session_id, client_ehr, username, day, minutes in reader:
+            if username not in users:
+                users[username] = User.objects.values_list("pk", flat=True).get(username=username)
+            client_id, program_id = clients[client_ehr]
+            month, dd, year = (int(x) for x in day.split("/"))
+            out.append(
+                (program_id, client_id, users[username], session_id, date(year, month, dd),
+                 "individual", "attended", False, True, False, int(minutes), now)
+            )  # fmt: skip
+    columns = [
+        "program_id", "client_id", "clinician_id", "ehr_id", "occurred_on", "session_type",
+        "status", "is_intake", "youth_attended", "caregiver_attended", "duration_minutes",
+        "created_at",
+    ]  # fmt: skip
+    return columns, out
+
+
+def time_bulk_reference(columns: list[str], rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """The floor the import is compared with: the same rows written by PostgreSQL's COPY (on
+    SQLite, one executemany INSERT), in a transaction that is rolled back afterwards."""
+    from django.db import connection, transaction
+
+    from between.clinic.models import Session
+
+    table = connection.ops.quote_name(Session._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+
+    class _Rollback(Exception):
+        pass
+
+    began = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                method = "COPY"
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                adapt = connection.ops.adapt_datetimefield_value
+                cursor.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                    [(*r[:4], r[4].isoformat(), *r[5:11], adapt(r[11])) for r in rows],
+                )
+                method = "executemany INSERT"
+            elapsed = time.perf_counter() - began
+            raise _Rollback
+    except _Rollback:
+        pass
+    return {
+        "method": method,
+        "rows": len(rows),
+        "seconds": round(elapsed, 3),
+        "rows_per_s": round(len(rows) / elapsed) if elapsed else None,
+    }
 
 
 def peak_mb() -> float:
@@ -101,25 +214,16 @@ def main(argv: list[str] | None = None) -> None:
     prepare_database(args.db)
     organization = seed()
     path = write_file(args.rows)
-    from between.interop.imports import actions
-
-    before = peak_mb()
-    began = time.perf_counter()
-    report = actions.validate_import(None, organization, "sessions", path)
-    validated = time.perf_counter()
-    assert report.ok and report.batch is not None, report.errors[:5]
-    report = actions.commit_import(None, report.batch, path)
-    committed = time.perf_counter()
-    assert report.ok, report.errors[:5]
+    columns, resolved = resolved_rows(path, organization)
+    reference = time_bulk_reference(columns, resolved)
+    del resolved
+    imported = time_import(organization, path, args.rows)
     result = {
         "db": args.db,
-        "rows": args.rows,
-        "validate_s": round(validated - began, 1),
-        "commit_s": round(committed - validated, 1),
-        "rows_per_s": round(args.rows / (committed - began)),
-        "peak_rss_before_mb": round(before, 1),
-        "peak_rss_after_mb": round(peak_mb(), 1),
-        "peak_rss_growth_mb": round(peak_mb() - before, 1),
+        **imported,
+        "reference": reference["method"],
+        "reference_rows_per_s": reference["rows_per_s"],
+        "ratio_to_reference": round(imported["rows_per_s"] / reference["rows_per_s"], 3),
     }
     for key, value in result.items():
         print(f"{key:>20}  {value}")

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import platform
 import statistics
 import traceback
 from collections.abc import Callable, Iterator
@@ -29,13 +27,13 @@ from time import perf_counter
 from typing import Any
 from unittest import mock
 
-import django
 from django.db import connection
 from django.db.models import Count, Q
 from django.test import Client as TestClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bench.machine import machine_info
 from bench.sizes import Size
 from between.accounts.models import Membership, Role, User
 from between.clinic.models import Client, Organization, Program, Session
@@ -43,11 +41,12 @@ from between.homework.models import Assignment, NoHomework, PracticeLog, Review
 from between.indicators import actions, periods, registry, repository
 from between.indicators.models import Grain, IndicatorCount
 from between.indicators.repository import Scope
+from between.synth.bulk import fast_write, orm_write
 from between.synth.generator import CountyParams, generate_county
 
 INDICATOR = "homework_assigned"
 BREAKDOWN = "diagnosis_group"
-TARGET_MS = 200.0
+TARGET_MS = 150.0  # issue 10: dashboards p95 under 150 ms at county scale
 Say = Callable[[str], None]
 
 
@@ -119,8 +118,11 @@ def county_params(size: Size) -> CountyParams:
     )
 
 
-def build_county(size: Size, say: Say = _quiet) -> dict[str, Any]:
-    """Generate the county with the synthetic generator; its summary and wall time."""
+def build_county(size: Size, say: Say = _quiet, *, fast: bool = True) -> dict[str, Any]:
+    """Generate the county with the synthetic generator; its summary and wall time.
+
+    `fast` writes the rows with COPY / executemany (synth/bulk.py) instead of bulk_create:
+    the same rows, in a third of the time."""
     step = max(1, size.clients // 20)
 
     def progress(done: int, total: int) -> None:
@@ -128,11 +130,19 @@ def build_county(size: Size, say: Say = _quiet) -> dict[str, Any]:
             say(f"  generated {done:,} of {total:,} clients")
 
     started = perf_counter()
-    summary = generate_county(county_params(size), progress=progress)
+    summary = generate_county(
+        county_params(size), progress=progress, write=fast_write if fast else orm_write
+    )
     seconds = perf_counter() - started
     # Plain JSON values: dates (end date, PIP start, ...) as ISO strings.
     generated = json.loads(json.dumps(asdict(summary), default=str))
-    return {"reused": False, "seconds": round(seconds, 2), "generator": generated}
+    return {
+        "reused": False,
+        "seconds": round(seconds, 2),
+        "writer": "fast (COPY / executemany)" if fast else "bulk_create",
+        "sessions_per_second": round(summary.sessions / seconds) if seconds else None,
+        "generator": generated,
+    }
 
 
 def refresh(size: Size, say: Say = _quiet) -> dict[str, Any]:
@@ -272,26 +282,30 @@ def _signed_in(user_id: int) -> Iterator[TestClient]:
         client.logout()
 
 
-def measure_page(
-    program: dict[str, Any], start: date, end: date, *, runs: int, warmups: int
-) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """Timings of the program page (or None) and what is known about it."""
-    available, problem = page_available()
-    info: dict[str, Any] = {"available": available, "detail": problem}
-    if not available or program["supervisor_id"] is None:
-        info["detail"] = problem or "the program has no supervisor"
-        return None, info
-    url = reverse("indicators:program", args=[program["id"]])
-    params = {
+def page_params(start: date, end: date) -> dict[str, str]:
+    """The dashboard's query: the indicator by month over the window, split by diagnosis."""
+    return {
         "indicator": INDICATOR,
         "grain": "month",
         "start": f"{start:%Y-%m}",
         "end": f"{end:%Y-%m}",
         "breakdown": BREAKDOWN,
     }
+
+
+def measure_page(
+    user_id: int | None, url: str, params: dict[str, str], *, runs: int, warmups: int
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Timings of one dashboard page through the test client (or None) and what is known
+    about it: the first request (which draws the chart, cached after it), queries, bytes."""
+    available, problem = page_available()
+    info: dict[str, Any] = {"available": available, "detail": problem}
+    if not available or user_id is None:
+        info["detail"] = problem or "nobody to sign in as"
+        return None, info
     info.update(url=url, params=params)
     try:
-        with _signed_in(program["supervisor_id"]) as client:
+        with _signed_in(user_id) as client:
 
             def get() -> int:
                 response = client.get(url, params)
@@ -311,6 +325,49 @@ def measure_page(
         info["detail"] = "".join(traceback.format_exception_only(error)).strip()
         return None, info
     return timing, info
+
+
+def county_analyst(organization: Organization) -> int:
+    """The county's analyst (made once, through the actions): analyst in every program, so
+    the county dashboard covers them all, with small cells suppressed as for any analyst."""
+    from between.accounts import actions as accounts
+
+    username = f"analyst.{organization.slug}"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = accounts.create_user(
+            None, username=username, first_name="County", last_name="Analyst"
+        )
+    have = set(
+        Membership.objects.filter(user=user, role=Role.ANALYST).values_list("program_id", flat=True)
+    )
+    for program in Program.objects.filter(organization=organization).exclude(pk__in=have):
+        accounts.grant_role(None, user, program, Role.ANALYST)
+    return int(user.pk)
+
+
+def refresh_open(size: Size) -> dict[str, Any]:
+    """The nightly refresh: the open periods (look-back window), then one open month alone.
+
+    First `refresh_summary` as the nightly job runs it (every period inside the look-back
+    window: two or three months and their weeks); then, with a look-back of zero, the
+    periods before the current month are closed, and the refresh of the one month left open
+    (with its weeks) is timed."""
+    started = perf_counter()
+    nightly = actions.refresh_summary(today=size.end_date)
+    nightly_seconds = perf_counter() - started
+    actions.refresh_summary(today=size.end_date, lookback_days=0)  # closes all but this month
+    started = perf_counter()
+    month = actions.refresh_summary(today=size.end_date, lookback_days=0)
+    month_seconds = perf_counter() - started
+    return {
+        "open_periods_seconds": round(nightly_seconds, 3),
+        "open_periods": nightly.periods_refreshed,
+        "open_rows_written": nightly.rows_written,
+        "one_month_seconds": round(month_seconds, 3),
+        "one_month_periods": month.periods_refreshed,
+        "one_month_rows_written": month.rows_written,
+    }
 
 
 # --- Everything --------------------------------------------------------------------------------
@@ -337,27 +394,6 @@ def database_info() -> dict[str, Any]:
             info["size_bytes"] = pages * cursor.fetchone()[0]
             cursor.execute("PRAGMA journal_mode")
             info["journal_mode"] = cursor.fetchone()[0]
-    return info
-
-
-def machine_info() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "cpus": os.cpu_count(),
-    }
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    info["cpu"] = line.split(":", 1)[1].strip()
-                    break
-        with open("/proc/meminfo", encoding="utf-8") as meminfo:
-            kilobytes = int(meminfo.readline().split()[1])
-            info["memory_gib"] = round(kilobytes / 1024 / 1024, 1)
-    except OSError:  # not Linux
-        pass
     return info
 
 
@@ -426,8 +462,19 @@ def run(
         "series": time_it(series, runs=runs, warmups=warmups),
         "series_breakdown": time_it(series_breakdown, runs=runs, warmups=warmups),
     }
-    say("  the page...")
-    timings["page"], page = measure_page(program, start, end, runs=runs, warmups=warmups)
+    say("  the pages...")
+    params = page_params(start, end)
+    timings["page"], page = measure_page(
+        program["supervisor_id"],
+        reverse("indicators:program", args=[program["id"]]),
+        params,
+        runs=runs,
+        warmups=warmups,
+    )
+    analyst_id = county_analyst(organization)
+    timings["county_page"], county_page = measure_page(
+        analyst_id, reverse("indicators:county"), params, runs=runs, warmups=warmups
+    )
     timings["bare_group_by"] = reference = time_it(bare, runs=runs, warmups=warmups)
     timings["series_county"] = time_it(series_county, runs=runs, warmups=warmups)
 
@@ -455,6 +502,7 @@ def run(
             "series_breakdown_to_bare": _ratio(timings["series_breakdown"], reference),
             "page_to_bare": _ratio(timings["page"], reference),
             "series_county_to_bare": _ratio(timings["series_county"], reference),
+            "county_page_to_bare": _ratio(timings["county_page"], reference),
         },
         "target_ms": TARGET_MS,
         "within_target": {
@@ -463,6 +511,8 @@ def run(
             if timing is not None and name != "bare_group_by"
         },
         "page": page,
+        "county_page": county_page,
+        "analyst_id": analyst_id,
         "checks": {
             # The indicator's denominator (eligible sessions) is a subset of attended sessions.
             "series_points": len(cells),

@@ -31,6 +31,7 @@ from between.clinic import actions as clinic_actions
 from between.clinic.models import Organization, Program
 from between.homework.actions import load_library
 from between.synth import demo, names
+from between.synth.bulk import RowWriter, orm_write
 from between.synth.clinicians import demo_habits, draw_habits
 from between.synth.homework import HomeworkLoop
 from between.synth.records import ClientWriter, StaffMember, plan_caseloads
@@ -138,8 +139,13 @@ class CountySummary:
     demo_accounts: list[str] = field(default_factory=list)
 
 
-def generate_county(params: CountyParams, progress: Progress | None = None) -> CountySummary:
-    """Create a whole synthetic county; raise CountyExists if the slug is taken."""
+def generate_county(
+    params: CountyParams, progress: Progress | None = None, *, write: RowWriter = orm_write
+) -> CountySummary:
+    """Create a whole synthetic county; raise CountyExists if the slug is taken.
+
+    `write` writes the buffered rows: `bulk_create` by default, or `synth.bulk.fast_write`
+    (COPY on PostgreSQL) for benchmark counties; the rows are the same."""
     problems = params.problems()
     if problems:
         raise ValueError("; ".join(problems))
@@ -151,7 +157,7 @@ def generate_county(params: CountyParams, progress: Progress | None = None) -> C
         if Organization.objects.filter(slug=params.slug).exists():
             raise CountyExists(f"An organization with the slug {params.slug!r} exists already.")
         load_library(None)  # idempotent: the library the homework is drawn from
-        builder = _CountyBuilder(params, end_date)
+        builder = _CountyBuilder(params, end_date, write)
         summary = builder.build(progress)
     summary.elapsed_seconds = round(perf_counter() - started, 2)
     return summary
@@ -171,8 +177,9 @@ def ehr_prefix(slug: str) -> str:
 
 
 class _CountyBuilder:
-    def __init__(self, params: CountyParams, end_date: date) -> None:
+    def __init__(self, params: CountyParams, end_date: date, write: RowWriter) -> None:
         self.params = params
+        self.write = write
         self.rng = random.Random(params.seed)
         self.end_date = end_date
         self.window_start = months_before(end_date, params.months)
@@ -206,6 +213,7 @@ class _CountyBuilder:
             window_start=self.window_start,
             end_date=self.end_date,
             at=self.at,
+            write=self.write,
         )
         writer = ClientWriter(
             rng=self.rng,
@@ -215,6 +223,7 @@ class _CountyBuilder:
             at=self.at,
             prefix=ehr_prefix(params.slug),
             homework=homework,
+            write=self.write,
         )
         done = 0
         for clinician in clinicians:

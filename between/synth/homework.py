@@ -37,6 +37,7 @@ from between.homework.models import (
     Strategy,
 )
 from between.homework.queries import OPEN_DAYS
+from between.synth.bulk import RowWriter, orm_write
 from between.synth.clinicians import (
     DIAGNOSIS_FACTOR,
     Habits,
@@ -135,10 +136,12 @@ class HomeworkLoop:
         window_start: date,
         end_date: date,
         at: Callable[[date, int, int], datetime],
+        write: RowWriter = orm_write,
     ) -> None:
         self.rng = rng
         self.end_date = end_date
         self.at = at
+        self.write = write
         self.cutoff = at(end_date, 23, 0)
         span = (end_date - window_start).days
         self.pip_start = window_start + timedelta(days=round(span * PIP_START))
@@ -172,15 +175,18 @@ class HomeworkLoop:
 
     def flush(self) -> None:
         """Write the buffered rows (their sessions and clients are written already)."""
-        Assignment.objects.bulk_create(self.assignments)
-        NoHomework.objects.bulk_create(self.no_homework)
-        PracticeLog.objects.bulk_create(self.logs)
-        Review.objects.bulk_create(self.reviews)
+        self.write(Assignment, self.assignments)
+        self.write(NoHomework, self.no_homework)
+        self.write(PracticeLog, self.logs)
+        self.write(Review, self.reviews)
         through = Review.barriers.through
-        through.objects.bulk_create(
-            through(review_id=review.pk, barrier_id=barrier.pk)
-            for review, barriers in self.review_barriers
-            for barrier in barriers
+        self.write(
+            through,
+            [
+                through(review_id=review.pk, barrier_id=barrier.pk)
+                for review, barriers in self.review_barriers
+                for barrier in barriers
+            ],
         )
         for rows in (
             self.assignments,

@@ -27,6 +27,7 @@ from between.clinic.models import (
     Session,
 )
 from between.synth import names
+from between.synth.bulk import RowWriter, orm_write
 from between.synth.clinicians import Habits
 from between.synth.homework import ClientHomework, HomeworkLoop
 from between.synth.notes import HomeworkPlan, NoteContext, caregiver_words
@@ -177,9 +178,11 @@ class ClientWriter:
         at: Callable[[date, int, int], datetime],
         prefix: str,
         homework: HomeworkLoop,
+        write: RowWriter = orm_write,
     ) -> None:
         self.rng = rng
         self.homework = homework
+        self.write = write
         self.organization = organization
         self.end_date = end_date
         self.window_start = window_start
@@ -336,12 +339,12 @@ class ClientWriter:
     # -- writing ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Write the buffered rows, parents first, and forget them."""
-        Client.objects.bulk_create(self.clients)
-        Caregiver.objects.bulk_create(self.caregivers)
-        ClientCaregiver.objects.bulk_create(self.links)
-        Episode.objects.bulk_create(self.episodes)
-        Session.objects.bulk_create(self.sessions)
-        ProgressNote.objects.bulk_create(self.notes)
+        self.write(Client, self.clients)
+        self.write(Caregiver, self.caregivers)
+        self.write(ClientCaregiver, self.links)
+        self.write(Episode, self.episodes)
+        self.write(Session, self.sessions)
+        self.write(ProgressNote, self.notes)
         self.homework.flush()
         for rows in (
             self.clients,

@@ -50,6 +50,7 @@ def test_it_times_the_dashboard_reads_of_a_small_county() -> None:
         "series_breakdown_to_bare",
         "page_to_bare",
         "series_county_to_bare",
+        "county_page_to_bare",
     }
     assert result["ratios"]["series_to_bare"] is not None
     if result["page"]["available"]:
