@@ -20,7 +20,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from between.accounts import audit, policy
+from between.accounts import audit
 from between.accounts.models import AuditAction, User
 
 TOTP_NAME = "authenticator"
@@ -31,13 +31,6 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 def has_two_step(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
-def must_verify(user: User) -> bool:
-    """Staff must pass the second step when it is required (production) or set up."""
-    if not user.is_authenticated or (not policy.is_staff_member(user) and not user.is_superuser):
-        return False
-    return bool(settings.MFA_REQUIRED) or has_two_step(user)
 
 
 def pending_device(user: User) -> TOTPDevice:

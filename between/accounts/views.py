@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from between.accounts import mfa, policy
@@ -134,6 +135,4 @@ def locked_out(
 
 
 def _wrong_code() -> str:
-    from django.utils.translation import gettext as _
-
     return _("That code did not work. Check the time on your phone and try the newest code.")
