@@ -291,24 +291,20 @@ def create_practice_log(request: HttpRequest, payload: PracticeLogIn) -> Any:
     user = user_of(request)
     require_write(request)
     assignment = policy.get_assignment_for(user, payload.assignment_id, request=request, write=True)
-    reused = (
-        PracticeLog.objects.filter(idempotency_key=payload.idempotency_key)
-        .exclude(assignment=assignment)
-        .exists()
-    )
-    if reused:
-        raise ApiError(409, "This idempotency key was already used for other homework.")
-    log, created = actions.log_practice(
-        user,
-        assignment,
-        practiced_on=payload.practiced_on,
-        completion=payload.completion,
-        source=payload.source,
-        idempotency_key=payload.idempotency_key,
-        count=payload.count,
-        rating=payload.rating,
-        note=payload.note,
-    )
+    try:
+        log, created = actions.log_practice(
+            user,
+            assignment,
+            practiced_on=payload.practiced_on,
+            completion=payload.completion,
+            source=payload.source,
+            idempotency_key=payload.idempotency_key,
+            count=payload.count,
+            rating=payload.rating,
+            note=payload.note,
+        )
+    except actions.KeyReusedError:
+        raise ApiError(409, "This idempotency key was already used for other homework.") from None
     return Status(201 if created else 200, log)
 
 
