@@ -309,20 +309,24 @@ def import_vs_copy(size: Size) -> dict[str, Any]:
         .values_list("ehr_id", "primary_clinician__username")[:5000]
     ]
     imports.BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    path = imports.write_file(
-        size.import_rows,
-        people,
-        start=size.end_date - timedelta(days=365),
-        days=365,
-        prefix=f"IMP{int(perf_counter()) % 100000}",
+    path, web_path = (
+        imports.write_file(
+            size.import_rows,
+            people,
+            start=size.end_date - timedelta(days=365),
+            days=365,
+            prefix=f"{prefix}{int(perf_counter()) % 100000}",
+        )
+        for prefix in ("IMP", "WEB")
     )
     try:
         columns, rows = imports.resolved_rows(path, organization)
         reference = imports.time_bulk_reference(columns, rows)
         del rows
-        imported = imports.time_import(organization, path, size.import_rows)
+        imported = imports.time_import(organization, path, size.import_rows, two_pass_path=web_path)
     finally:
         path.unlink(missing_ok=True)
+        web_path.unlink(missing_ok=True)
     return {
         "import": imported,
         "reference": reference,

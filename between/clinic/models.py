@@ -284,6 +284,10 @@ class Session(models.Model):
             # Per-clinician and per-program indicators over a period.
             models.Index(fields=["clinician", "occurred_on"], name="session_clinician_day"),
             models.Index(fields=["program", "occurred_on"], name="session_program_day"),
+            # The county-wide indicator summary of one open week or month (its nightly
+            # refresh; bench/, issue 10). Sessions are written as they happen, so a period's
+            # rows lie together and this reads a month of a county, not the whole table.
+            models.Index(fields=["occurred_on"], name="session_day"),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,7 @@ def live_counts(
 ) -> Counts:
     """One GROUP BY over the indicator's rows dated first..last in the programs."""
     day = indicator.path("occurred_on")
-    rows = annotated_base(indicator).filter(
+    rows = annotated_base(indicator, (first, last)).filter(
         **{
             f"{day}__gte": first,
             f"{day}__lte": last,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -88,6 +89,9 @@ class Indicator:
     higher_is_better: bool = True
     # Where the summary finds a row's date, program, clinician and client.
     prefix: str = ""
+    # The same rows as `base`, told that only those dated (first, last) are wanted: bounds
+    # the database can use inside the base's subqueries (see `annotated_base`).
+    base_within: Callable[[date, date], QuerySet[Any]] | None = None
 
     def path(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -182,8 +186,11 @@ def _eligible_sessions() -> QuerySet[Session]:
     return Session.objects.filter(queries.eligible_q())
 
 
-def _sessions_with_open_homework() -> QuerySet[Any]:
-    return _eligible_sessions().filter(queries.had_open_homework())
+def _sessions_with_open_homework(
+    first: date | None = None, last: date | None = None
+) -> QuerySet[Any]:
+    within = (first, last) if first is not None and last is not None else None
+    return _eligible_sessions().filter(queries.had_open_homework(within))
 
 
 def _reviewed_assignments() -> QuerySet[Assignment]:
@@ -309,6 +316,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.SESSION,
         measure_kind=MeasureKind.STRUCTURED,
         base=_sessions_with_open_homework,
+        base_within=_sessions_with_open_homework,
         numerator=lambda: Q(queries.was_reviewed()),
     ),
     Indicator(
@@ -383,9 +391,14 @@ def get(key: str) -> Indicator:
         raise KeyError(f"unknown indicator {key!r}; known: {', '.join(REGISTRY)}") from None
 
 
-def annotated_base(indicator: Indicator) -> QuerySet[Any]:
-    """The denominator rows with `is_numerator`, `elements` (if any) and the dimensions."""
-    rows = indicator.base().annotate(**indicator.annotations())
+def annotated_base(indicator: Indicator, within: tuple[date, date] | None = None) -> QuerySet[Any]:
+    """The denominator rows with `is_numerator`, `elements` (if any) and the dimensions.
+    `within`: the caller keeps only the rows dated first..last (it still filters them)."""
+    if within is not None and indicator.base_within is not None:
+        base = indicator.base_within(*within)
+    else:
+        base = indicator.base()
+    rows = base.annotate(**indicator.annotations())
     rows = rows.annotate(
         is_numerator=Case(
             When(indicator.numerator(), then=Value(1)),

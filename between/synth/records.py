@@ -343,6 +343,10 @@ class ClientWriter:
         self.write(Caregiver, self.caregivers)
         self.write(ClientCaregiver, self.links)
         self.write(Episode, self.episodes)
+        # In the order they happen, as a county's database receives them day by day (the
+        # generator makes them client by client): the rows of one month lie together, as the
+        # summary refresh and date-range reads find them in a real database (bench/, issue 10).
+        self.sessions.sort(key=lambda session: session.occurred_on)
         self.write(Session, self.sessions)
         self.write(ProgressNote, self.notes)
         self.homework.flush()

@@ -69,14 +69,18 @@ def test_it_reads_every_figure_with_its_reference_and_target() -> None:
             "build": {"seconds": 10.0, "sessions_per_second": 3000},
             "refresh": {"seconds": 30.0},
         },
-        "refresh_open": {"one_month_seconds": 1.5, "open_periods_seconds": 3.0},
+        "refresh_open": {
+            "one_month_seconds": 1.5,
+            "one_month_unchanged_seconds": 0.9,
+            "open_periods_seconds": 3.0,
+        },
         "http": {
             "program_page": timing,
             "county_page": timing,
             "practice_logs": {"per_second": 600.0, "p99_ms": 80.0, "errors": 0},
         },
         "import": {
-            "import": {"rows_per_s": 3000, "rows": 1000},
+            "import": {"rows_per_s": 3000, "rows": 1000, "two_pass": {"rows_per_s": 2000}},
             "reference": {"rows_per_s": 10000, "method": "COPY"},
         },
         "pip_report": {"report_s": 2.0, "lock_periods_s": 0.5},
@@ -84,9 +88,11 @@ def test_it_reads_every_figure_with_its_reference_and_target() -> None:
     rows = {row["figure"]: row for row in cli.figures(result)}
     assert rows["program dashboard, test client: p95"]["ratio"] == 15.0
     assert rows["program dashboard, gunicorn: p95"]["met"] is True
-    assert rows["summary: one open month"]["met"] is True
-    assert rows["session import (1,000 rows)"]["ratio"] == 0.3
-    assert rows["session import (1,000 rows)"]["met"] is True
+    assert rows["summary: one open month, every row written"]["met"] is True
+    assert rows["summary: one open month, nothing changed"]["ratio"] == 0.03
+    assert rows["session import, one pass (1,000 rows)"]["ratio"] == 0.3
+    assert rows["session import, one pass (1,000 rows)"]["met"] is True
+    assert rows["session import, validate then commit (web page)"]["ratio"] == 0.2
     assert rows["practice logs: p99 latency"]["met"] is True
     failed = cli.figures({"dashboard": {}, "http": {"error": "gunicorn did not answer"}})
     assert [row["figure"] for row in failed] == ["http: FAILED gunicorn did not answer"]

@@ -143,6 +143,47 @@ def test_it_picks_up_late_entries_in_open_periods(county: County, month_of_care:
     assert totals("homework_assigned") == (before[0] + 1, before[1] + 1)
 
 
+def test_it_writes_only_the_rows_that_changed(county: County, month_of_care: Any) -> None:
+    refresh_summary()
+    kept = {row[-1]: row for row in _rows_with_ids()}
+    again = refresh_summary()
+    assert again.rows_written == 0  # nothing changed: nothing written
+    assert {row[-1]: row for row in _rows_with_ids()} == kept
+    late = attended(county, 5)
+    give(late)
+    homework_actions.record_no_homework(county.clinician, attended(county, 4), reason="crisis")
+    changed = refresh_summary()
+    after = rows_snapshot()
+    # Only the cells the two sessions touch were written, and the rows equal a rebuild's.
+    assert 0 < changed.rows_written < len(after) / 2
+    # Rows of an indicator the sessions leave alone (completion) were not rewritten.
+    untouched = {pk for pk, row in kept.items() if row[0] == "completion"}
+    assert untouched
+    assert set(IndicatorCount.objects.filter(pk__in=untouched).values_list("pk", flat=True)) == (
+        untouched
+    )
+    refresh_summary(rebuild=True)
+    assert rows_snapshot() == after
+
+
+def _rows_with_ids() -> list[tuple[Any, ...]]:
+    return list(IndicatorCount.objects.values_list(*ROW_FIELDS, "pk"))
+
+
+ROW_FIELDS = (
+    "indicator",
+    "grain",
+    "period_start",
+    "program_id",
+    "clinician_id",
+    "dimension",
+    "value",
+    "numerator",
+    "denominator",
+    "elements",
+)
+
+
 def test_it_never_recomputes_a_closed_period(county: County, month_of_care: Any) -> None:
     # A session 40 days ago always lies in a month that has ended, whatever today is.
     give(attended(county, 40))

@@ -5,6 +5,8 @@
 - `commit_import` reads the file again and upserts it in chunks inside ONE transaction: a killed
   process leaves nothing of the batch (the transaction never commits), and running the import
   again completes it. Rows equal to what is stored are counted as unchanged and not written.
+- `import_file` does both in one pass (`between import`): it reads the file once, writing as it
+  checks in one transaction that is rolled back if any row is bad, with the same report.
 """
 
 from __future__ import annotations
@@ -159,11 +161,19 @@ def _scan(
     mapping: dict[str, str],
     write: bool,
     progress: ProgressCallback | None,
+    validated: bool = True,
 ) -> ImportReport:
-    """One pass over the file: check every row; with write=True also upsert it."""
+    """One pass over the file: check every row; with write=True also upsert it.
+
+    A commit of a file validated before (`validated`: the same SHA-256) stops at the first
+    bad chunk. The one-pass import (`validated=False`) also looks for repeated ids, and after
+    the first error goes on checking without writing, so that its report lists every bad
+    row, as validation's does; its caller rolls the writes back."""
     report = ImportReport(kind=kind_name)
     kind_class = KINDS[kind_name]
     duplicates = DuplicateFinder()
+    find_duplicates = not (write and validated)
+    repeated = False
     pause_after = int(os.environ.get(PAUSE_ENV, "0") or 0)
     try:
         source = open_rows(path, file_name)
@@ -178,17 +188,24 @@ def _scan(
             errors.extend(kind.check(chunk))
             for line, reason in sorted(errors):
                 report.add_error(line, reason)
-            if not write:  # the commit reads the very file validated (same SHA-256)
-                for row in chunk:
-                    duplicates.add(kind.key(row), row.line)
-            if report.error_count and write:
-                break  # the commit is abandoned: no point upserting the rest
-            report.counts.add(kind.upsert(chunk, write=write))
-            if write:
-                ctx.flush_audit()
-                if number == pause_after:
-                    print(f"paused after chunk {number}", file=sys.stderr, flush=True)
-                    time.sleep(3600)
+            if find_duplicates:
+                keys = [kind.key(row) for row in chunk]
+                for key, row in zip(keys, chunk, strict=True):
+                    duplicates.add(key, row.line)
+                # Two new rows with one id would break the unique index: the report names
+                # them at the end (`duplicates`), and nothing more is written.
+                repeated = repeated or len(set(keys)) < len(keys)
+            if write and (report.error_count or repeated):
+                if validated:
+                    break  # the commit is abandoned: no point upserting the rest
+                report.counts.add(kind.upsert(chunk, write=False))
+            else:
+                report.counts.add(kind.upsert(chunk, write=write))
+                if write:
+                    ctx.flush_audit()
+                    if number == pause_after:
+                        print(f"paused after chunk {number}", file=sys.stderr, flush=True)
+                        time.sleep(3600)
             if progress is not None:
                 progress("commit" if write else "validate", *source.done())
     except FileProblem as problem:
@@ -262,12 +279,7 @@ def validate_import(
         ) or ImportBatch(organization=organization, kind=kind, sha256=sha, created_by=actor)
         batch.file_name = file_name
         batch.profile = profile
-        batch.status = BatchStatus.VALIDATED if report.ok else BatchStatus.FAILED
-        batch.rows = report.rows
-        batch.created, batch.updated = report.counts.created, report.counts.updated
-        batch.unchanged = report.counts.unchanged
-        batch.error_count = report.error_count
-        batch.errors = [list(e) for e in report.errors]
+        _fill(batch, report, BatchStatus.VALIDATED if report.ok else BatchStatus.FAILED)
         batch.validated_at = timezone.now()
         batch.save()
     report.batch = batch
@@ -324,6 +336,77 @@ def commit_import(
     batch.refresh_from_db()
     report.batch = batch
     return report
+
+
+def import_file(
+    actor: User | None,
+    organization: Organization,
+    kind: str,
+    path: Path,
+    *,
+    file_name: str = "",
+    profile: ImportProfile | None = None,
+    program_ids: set[int] | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Check and write a file in ONE pass and one transaction (`between import`): the file is
+    read once, not once to validate and again to commit. On any bad row nothing is written,
+    and the report lists every bad row as validation's does; the batch keeps it (failed) or
+    the counts (committed)."""
+    if kind not in KINDS:
+        raise ValidationError(_("Unknown kind of import: %(kind)s.") % {"kind": kind})
+    if profile is not None and profile.kind != kind:
+        raise ValidationError(_("The profile is for another kind of file."))
+    file_name = Path(file_name or path.name).name[:200]
+    batch = ImportBatch(
+        organization=organization,
+        kind=kind,
+        sha256=file_sha256(path),
+        created_by=actor,
+        file_name=file_name,
+        profile=profile,
+    )
+    try:
+        with transaction.atomic():
+            ctx = _context(actor, organization, program_ids, profile)
+            report = _scan(
+                ctx,
+                kind,
+                path,
+                file_name=file_name,
+                mapping=profile.mapping if profile else {},
+                write=True,
+                progress=progress,
+                validated=False,
+            )
+            if not report.ok:
+                raise _Abandoned(report)
+            now = timezone.now()
+            _fill(batch, report, BatchStatus.COMMITTED)
+            batch.validated_at = batch.committed_at = now
+            batch.save()
+            audit.record(
+                actor,
+                AuditAction.CREATE,
+                batch,
+                detail=f"import:{kind}:{report.counts.created}/{report.counts.updated}",
+            )
+    except _Abandoned as abandoned:
+        report = abandoned.report
+        _fill(batch, report, BatchStatus.FAILED)
+        batch.validated_at = timezone.now()
+        batch.save()
+    report.batch = batch
+    return report
+
+
+def _fill(batch: ImportBatch, report: ImportReport, status: str) -> None:
+    batch.status = status
+    batch.rows = report.rows
+    batch.created, batch.updated = report.counts.created, report.counts.updated
+    batch.unchanged = report.counts.unchanged
+    batch.error_count = report.error_count
+    batch.errors = [list(e) for e in report.errors]
 
 
 class _Abandoned(Exception):

@@ -112,15 +112,23 @@ class Context:
         )
 
     def flush_audit(self) -> None:
+        """Write the queued events, stamped with the time they are written (one per chunk)."""
+        at = timezone.now()
+        for event in self.audit:
+            event["at"] = at
         insert_rows(AuditEvent, audit.linked_rows(self.audit))
         self.audit = []
 
 
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """INSERT rows (dicts of column attribute → value, all with the same keys) with one
-    `executemany`, not returning ids. Measured on SQLite: bulk_create spends most of a large
-    import building model instances and compiling SQL value by value (about 1,500 sessions a
-    second with their audit events); this is several times faster."""
+    """INSERT rows (dicts of column attribute → value, all with the same keys), not returning
+    ids: COPY on PostgreSQL, one `executemany` on SQLite.
+
+    bulk_create spends most of a large import building model instances and compiling SQL
+    value by value (about 1,500 sessions a second with their audit events on SQLite). COPY
+    takes Python's dates, times and UUIDs as they are; on SQLite each distinct date or time is
+    converted once (a chunk's rows share their `created_at` and their events' `at`), which
+    was a third of a one-pass import (bench/, issue 10)."""
     if not rows:
         return
     meta = model._meta
@@ -128,25 +136,47 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     # get_field knows attnames (client_id) as well as names.
     fields = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in names]
     quote = connection.ops.quote_name
-    # Only the model's own table and column names go into the SQL; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(meta.db_table)
+    postgres = connection.vendor == "postgresql"
     adapted = [
         i
         for i, f in enumerate(fields)
-        if f.get_internal_type() in ("DateTimeField", "DateField", "JSONField", "UUIDField")
+        if f.get_internal_type() in (("JSONField",) if postgres else _SQLITE_ADAPTED)
     ]
-    params = []
-    for row in rows:
-        values = [row[name] for name in names]
+    cache: dict[tuple[int, Any], Any] = {}
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        out = [row[name] for name in names]
         for i in adapted:
-            values[i] = fields[i].get_db_prep_save(values[i], connection)
-        params.append(values)
+            value = out[i]
+            if value is None:
+                continue
+            key = (i, value)
+            try:
+                out[i] = cache[key]
+            except (KeyError, TypeError):  # TypeError: unhashable (a JSON dict)
+                prepared = fields[i].get_db_prep_save(value, connection)
+                if not isinstance(value, dict | list):
+                    cache[key] = prepared
+                out[i] = prepared
+        return out
+
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if postgres:
+            # Only the model's own table and column names go into the SQL.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 (model names)
+            [values(row) for row in rows],
+        )
+
+
+_SQLITE_ADAPTED = ("DateTimeField", "DateField", "JSONField", "UUIDField")
 
 
 def changed_detail(names: list[str]) -> str:

@@ -1,4 +1,4 @@
-"""`between import KIND FILE`: check an EHR file, then import it in one transaction.
+"""`between import KIND FILE`: check an EHR file and import it in one pass and one transaction.
 
 between import sessions sessions.csv --profile "Avatar sessions" --dry-run
 between import clients clients.xlsx --map client_id=MRN --map birth_date=DOB --save-profile avatar
@@ -25,8 +25,9 @@ from between.interop.imports.models import ImportProfile
 class Command(BaseCommand):
     help = (
         "Import programs, staff, clients, caregivers, sessions or progress notes from a CSV or "
-        "Excel file of the EHR. Every row is checked first and every bad row reported with its "
-        "line number; then all rows are written in one transaction (or none). Rows are matched "
+        "Excel file of the EHR. Every row is checked and written in one pass and one transaction: "
+        "if any row is bad, none is written and every bad row is reported with its line "
+        "number. Rows are matched "
         "by the EHR's ids: importing the same file again changes nothing, and an interrupted "
         "import is completed by running it again."
     )
@@ -62,29 +63,31 @@ class Command(BaseCommand):
         actor = self._actor(options["actor"])
         organization = self._organization(options["organization"])
         profile = self._profile(actor, kind, options)
-        with self._progress() as progress:
-            report = actions.validate_import(
-                actor,
-                organization,
-                kind,
-                path,
-                profile=profile,
-                dry_run=options["dry_run"],
-                progress=progress,
-            )
-        self._print_errors(report)
-        if not report.ok:
-            raise CommandError(f"{report.error_count} bad row(s): nothing was imported.")
-        counts = report.counts
         if options["dry_run"]:
+            with self._progress() as progress:
+                report = actions.validate_import(
+                    actor,
+                    organization,
+                    kind,
+                    path,
+                    profile=profile,
+                    dry_run=True,
+                    progress=progress,
+                )
+            self._print_errors(report)
+            if not report.ok:
+                raise CommandError(f"{report.error_count} bad row(s): nothing was imported.")
+            counts = report.counts
             self.stdout.write(
                 f"{report.rows} rows valid: {counts.created} to add, {counts.updated} to update, "
                 f"{counts.unchanged} unchanged (dry run: nothing written)."
             )
             return
-        assert report.batch is not None
+        # One pass: checked and written as the file is read, all or nothing.
         with self._progress() as progress:
-            report = actions.commit_import(actor, report.batch, path, progress=progress)
+            report = actions.import_file(
+                actor, organization, kind, path, profile=profile, progress=progress
+            )
         self._print_errors(report)
         if not report.ok:
             raise CommandError(f"{report.error_count} bad row(s): nothing was imported.")
