@@ -124,6 +124,26 @@ def writable_clients(user: Any) -> QuerySet[Client]:
     return Client.objects.filter(_staff_records(user, include_analyst=False))
 
 
+def may_write_client(user: Any, client_id: int) -> bool:
+    """Whether the user may change this client's record; an answer of yes is remembered on
+    the user object for the request (as `roles_of`), so an action re-checking what the view
+    just checked (`get_assignment_for(write=True)`) costs no second query."""
+    known: set[int] | None = getattr(user, "_between_writable", None)
+    if known is not None and client_id in known:
+        return True
+    if not writable_clients(user).filter(pk=client_id).exists():
+        return False
+    _remember_writable(user, client_id)
+    return True
+
+
+def _remember_writable(user: Any, client_id: int) -> None:
+    known: set[int] | None = getattr(user, "_between_writable", None)
+    if known is None:
+        known = user._between_writable = set()
+    known.add(client_id)
+
+
 def visible_sessions(user: Any) -> QuerySet[Session]:
     """Sessions (with their notes) of records the user's staff roles may open."""
     return Session.objects.filter(client__in=staff_visible_clients(user).values("pk"))
@@ -247,15 +267,20 @@ def get_assignment_for(
     # A correlated EXISTS on the one row's client, not `client__in` the whole scope: SQLite
     # materialized every client the user may see first (350 ms per call at a tenth of a
     # county; bench/, issue 10), PostgreSQL plans both the same.
-    assignment = (
-        Assignment.objects.filter(pk=assignment_id)
-        .filter(Exists(clients.filter(pk=OuterRef("client_id"))))
-        .select_related("client", "session", "template_version__template")
-        .first()
-    )
+    try:
+        assignment = (
+            Assignment.objects.filter(pk=assignment_id)
+            .filter(Exists(clients.filter(pk=OuterRef("client_id"))))
+            .select_related("client", "session", "template_version__template")
+            .get()  # one row by its key: no ORDER BY to build (`first` orders by pk)
+        )
+    except Assignment.DoesNotExist:
+        assignment = None
     if assignment is None:
         raise _deny(user, request, "homework.assignment", assignment_id, write=write)
-    if not write:
+    if write:
+        _remember_writable(user, assignment.client_id)
+    else:
         audit.record(user, AuditAction.VIEW, assignment, request=request)
     return assignment
 

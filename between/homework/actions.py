@@ -456,11 +456,15 @@ def log_practice(
         # a family reports for their own children. Without an actor it is the system
         # (e.g. the SMS gateway, which checks the sender itself).
         staff_report = source in ("clinician", "paper")
-        allowed = policy.writable_clients(actor) if staff_report else policy.visible_clients(actor)
-        if not allowed.filter(pk=assignment.client_id).exists():
+        if staff_report:
+            allowed = policy.may_write_client(actor, assignment.client_id)
+        else:
+            allowed = policy.visible_clients(actor).filter(pk=assignment.client_id).exists()
+        if not allowed:
             audit.record(actor, AuditAction.DENY, assignment, outcome="denied", detail="log")
             raise PermissionDenied(_("You may not change this client's record."))
-    existing = PracticeLog.objects.filter(idempotency_key=idempotency_key).first()
+    # The key is unique: at most one row, fetched without an ORDER BY to build.
+    existing = next(iter(PracticeLog.objects.filter(idempotency_key=idempotency_key)[:1]), None)
     if existing is not None:
         if existing.assignment_id != assignment.pk:
             raise KeyReusedError(_("This key was already used for other homework."))

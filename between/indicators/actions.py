@@ -46,7 +46,11 @@ def count_rows(
     indicator: Indicator, grain: str, first: date, last: date, *, by_dimension: bool
 ) -> dict[Key, list[int]]:
     """[numerator, denominator, elements] per (indicator, period, program, clinician,
-    dimension, value), from one GROUP BY over the indicator's rows dated first..last."""
+    dimension, value), from one GROUP BY over the indicator's rows dated first..last.
+
+    (Counting the indicators of one universe together, with 0/1 flags per row summed per
+    cell, was tried and measured: no faster at a county's month on PostgreSQL, and open
+    homework as a flag on every session cost 3.9 s instead of 0.6 s as a join.)"""
     day = indicator.path("occurred_on")
     trunc = TruncWeek(day) if grain == Grain.WEEK else TruncMonth(day)
     rows = annotated_base(indicator, (first, last)).filter(

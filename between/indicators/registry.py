@@ -80,7 +80,8 @@ class Indicator:
     exclusions_text: str | Promise
     unit: Unit
     measure_kind: MeasureKind
-    base: Callable[[], QuerySet[Any]]
+    # The rows this indicator's rows are picked from (with `member`: `base`).
+    universe: Callable[[], QuerySet[Any]]
     numerator: Callable[[], Q]
     annotations: Callable[[], dict[str, Any]] = dict
     reference_lines: tuple[ReferenceLine, ...] = ()
@@ -89,12 +90,18 @@ class Indicator:
     higher_is_better: bool = True
     # Where the summary finds a row's date, program, clinician and client.
     prefix: str = ""
-    # The same rows as `base`, told that only those dated (first, last) are wanted: bounds
-    # the database can use inside the base's subqueries (see `annotated_base`).
-    base_within: Callable[[date, date], QuerySet[Any]] | None = None
+    # Which rows of the universe are this indicator's (None: all of them). `within`: only
+    # rows dated (first, last) will be kept, bounds it may pass on to its subqueries so the
+    # database reads only those days (a plan hint, never another answer).
+    member: Callable[[tuple[date, date] | None], Q] | None = None
 
     def path(self, name: str) -> str:
         return f"{self.prefix}{name}"
+
+    def base(self, within: tuple[date, date] | None = None) -> QuerySet[Any]:
+        """The denominator's rows (before any date filter the caller adds)."""
+        rows = self.universe()
+        return rows if self.member is None else rows.filter(self.member(within))
 
 
 # --- Breakdown dimensions ----------------------------------------------------------------------
@@ -186,16 +193,17 @@ def _eligible_sessions() -> QuerySet[Session]:
     return Session.objects.filter(queries.eligible_q())
 
 
-def _sessions_with_open_homework(
-    first: date | None = None, last: date | None = None
-) -> QuerySet[Any]:
-    within = (first, last) if first is not None and last is not None else None
-    return _eligible_sessions().filter(queries.had_open_homework(within))
+def _with_open_homework(within: tuple[date, date] | None) -> Q:
+    return Q(queries.had_open_homework(within))
 
 
-def _reviewed_assignments() -> QuerySet[Assignment]:
+def _assignments() -> QuerySet[Assignment]:
+    return Assignment.objects.all()
+
+
+def _reviewed(within: tuple[date, date] | None) -> Q:
     reviewed = Review.objects.filter(assignment=OuterRef("pk")).exclude(completion="not_reviewed")
-    return Assignment.objects.filter(Exists(reviewed))
+    return Q(Exists(reviewed))
 
 
 def _completed() -> Q:
@@ -265,7 +273,7 @@ CHART_EVIDENCE = Indicator(
     exclusions_text=_("Records answered not applicable, and records not yet reviewed."),
     unit=Unit.RECORD,
     measure_kind=MeasureKind.CHART,
-    base=_reviewed_records,
+    universe=_reviewed_records,
     numerator=lambda: Q(first_answer="yes"),
     reference_lines=(GARLAND_2010, KAZANTZIS_1999),
     prefix="session__",
@@ -292,7 +300,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         unit=Unit.SESSION,
         measure_kind=MeasureKind.STRUCTURED,
-        base=_eligible_sessions,
+        universe=_eligible_sessions,
         numerator=lambda: Q(Exists(Assignment.objects.filter(session=OuterRef("pk")))),
         reference_lines=(GARLAND_2010, KAZANTZIS_1999),
     ),
@@ -315,8 +323,8 @@ INDICATORS: tuple[Indicator, ...] = (
         exclusions_text=_("The same exclusions as homework assigned."),
         unit=Unit.SESSION,
         measure_kind=MeasureKind.STRUCTURED,
-        base=_sessions_with_open_homework,
-        base_within=_sessions_with_open_homework,
+        universe=_eligible_sessions,
+        member=_with_open_homework,
         numerator=lambda: Q(queries.was_reviewed()),
     ),
     Indicator(
@@ -333,7 +341,7 @@ INDICATORS: tuple[Indicator, ...] = (
         exclusions_text=_("None."),
         unit=Unit.ASSIGNMENT,
         measure_kind=MeasureKind.STRUCTURED,
-        base=lambda: Assignment.objects.all(),
+        universe=_assignments,
         annotations=lambda: {"elements": queries.quality_sum()},
         numerator=lambda: Q(elements__gte=QUALITY_THRESHOLD),
         elements=lambda: F("elements"),
@@ -354,7 +362,8 @@ INDICATORS: tuple[Indicator, ...] = (
         exclusions_text=_('Assignments never reviewed, or only marked "not reviewed today".'),
         unit=Unit.ASSIGNMENT,
         measure_kind=MeasureKind.STRUCTURED,
-        base=_reviewed_assignments,
+        universe=_assignments,
+        member=_reviewed,
         numerator=_completed,
         prefix="session__",
     ),
@@ -371,7 +380,7 @@ INDICATORS: tuple[Indicator, ...] = (
         exclusions_text=_("None."),
         unit=Unit.ASSIGNMENT,
         measure_kind=MeasureKind.SELF_REPORT,
-        base=lambda: Assignment.objects.all(),
+        universe=_assignments,
         numerator=_family_logged,
         prefix="session__",
     ),
@@ -394,11 +403,7 @@ def get(key: str) -> Indicator:
 def annotated_base(indicator: Indicator, within: tuple[date, date] | None = None) -> QuerySet[Any]:
     """The denominator rows with `is_numerator`, `elements` (if any) and the dimensions.
     `within`: the caller keeps only the rows dated first..last (it still filters them)."""
-    if within is not None and indicator.base_within is not None:
-        base = indicator.base_within(*within)
-    else:
-        base = indicator.base()
-    rows = base.annotate(**indicator.annotations())
+    rows = indicator.base(within).annotate(**indicator.annotations())
     rows = rows.annotate(
         is_numerator=Case(
             When(indicator.numerator(), then=Value(1)),

@@ -37,7 +37,9 @@ def bearer_secret(request: HttpRequest) -> str | None:
 
 def token_for_secret(secret: str, request: HttpRequest | None = None) -> ApiToken | None:
     """The usable token with this secret, or None (a presented but refused token is audited)."""
-    token = ApiToken.objects.select_related("user").filter(secret_hash=hash_secret(secret)).first()
+    # secret_hash is unique: at most one row, fetched without an ORDER BY to build.
+    found = ApiToken.objects.select_related("user").filter(secret_hash=hash_secret(secret))[:1]
+    token = next(iter(found), None)
     now = timezone.now()
     reason = _refusal(token, now)
     if reason:

@@ -31,7 +31,7 @@ from between.accounts.models import AuditAction, User
 from between.clinic.actions import today
 from between.clinic.models import Organization
 from between.interop.imports.kinds import KINDS, Context, Counts, Kind, Row, RowError
-from between.interop.imports.kinds.base import convert
+from between.interop.imports.kinds.base import Field, convert
 from between.interop.imports.models import BatchStatus, ImportBatch, ImportProfile
 from between.interop.imports.reading import FileProblem, file_sha256, normalize, open_rows
 
@@ -119,13 +119,18 @@ def columns_for(kind: type[Kind], header: list[str], mapping: dict[str, str]) ->
 
 
 def _converted(
-    kind: type[Kind], columns: dict[str, int], ctx: Context, line: int, cells: list[Any]
+    present: list[tuple[Field, int]],
+    absent: dict[str, Any],
+    ctx: Context,
+    line: int,
+    cells: list[Any],
 ) -> Row:
-    values: dict[str, Any] = {}
+    """One row's values: each column of the file converted, the fields it has no column for
+    at their defaults (a required field without a column stopped the file at its header)."""
+    values: dict[str, Any] = dict(absent)
     problems: list[str] = []
-    for spec in kind.fields:
-        index = columns.get(spec.name)
-        raw = cells[index] if index is not None and index < len(cells) else ""
+    for spec, index in present:
+        raw = cells[index] if index < len(cells) else ""
         try:
             values[spec.name] = convert(spec, raw, ctx)
         except RowError as error:
@@ -138,11 +143,13 @@ def _converted(
 def _chunks(
     kind: type[Kind], columns: dict[str, int], ctx: Context, rows: Iterator[tuple[int, list[Any]]]
 ) -> Iterator[tuple[list[Row], list[tuple[int, str]]]]:
+    present = [(spec, columns[spec.name]) for spec in kind.fields if spec.name in columns]
+    absent = {spec.name: spec.default for spec in kind.fields if spec.name not in columns}
     chunk: list[Row] = []
     errors: list[tuple[int, str]] = []
     for line, cells in rows:
         try:
-            chunk.append(_converted(kind, columns, ctx, line, cells))
+            chunk.append(_converted(present, absent, ctx, line, cells))
         except RowError as error:
             errors.append((line, str(error)))
         if len(chunk) + len(errors) >= CHUNK_ROWS:

@@ -31,6 +31,7 @@ from between.interop.imports.kinds.base import (
     client_index,
     differences,
     insert_rows,
+    reserve_ids,
 )
 
 
@@ -151,14 +152,21 @@ class SessionsKind(Kind):
             session.update(
                 episode_id=episodes.get(session["client_id"]), submission_key=None, created_at=now
             )
+        given = reserve_ids(Session, len(new))
+        if given is not None:  # PostgreSQL: the ids are taken from the sequence first
+            for session, pk in zip(new, given, strict=True):
+                session["id"] = pk
         insert_rows(Session, new)
-        # The ids of the new sessions, for their audit events: one indexed query per chunk.
-        ids = {
-            (program_id, ehr_id): pk
-            for program_id, ehr_id, pk in self._stored(
-                {s["program_id"] for s in new}, {s["ehr_id"] for s in new}
-            ).values_list("program_id", "ehr_id", "pk")
-        }
+        if given is not None:
+            ids = {(s["program_id"], s["ehr_id"]): s["id"] for s in new}
+        else:
+            # The ids of the new sessions, for their audit events: one indexed query a chunk.
+            ids = {
+                (program_id, ehr_id): pk
+                for program_id, ehr_id, pk in self._stored(
+                    {s["program_id"] for s in new}, {s["ehr_id"] for s in new}
+                ).values_list("program_id", "ehr_id", "pk")
+            }
         for session in new:
             ctx.record(
                 AuditAction.CREATE,
