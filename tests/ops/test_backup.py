@@ -86,8 +86,15 @@ def _site(vendor: str, folder: Path) -> Site:
     return site
 
 
+def _own(sites: list[Site]) -> list[Site]:
+    """The sites of the suite's own database. The PostgreSQL run builds a SQLite site too, for
+    restoring a SQLite backup into PostgreSQL, but does not check it again: the SQLite run
+    checked it (CI's time, issue 10)."""
+    return [site for site in sites if site.vendor == connection.vendor]
+
+
 def test_it_backs_up_every_table_with_its_row_count_and_checksum(sites: list[Site]) -> None:
-    for site in sites:
+    for site in _own(sites):
         manifest = _manifest(site.backup)
         assert {table["table"] for table in manifest["tables"]} == _tables(site.source)
         assert "homework_review_barriers" in _table_names(manifest)  # an auto-created M2M table
@@ -111,7 +118,7 @@ def test_it_backs_up_every_table_with_its_row_count_and_checksum(sites: list[Sit
 def test_it_restores_a_backup_into_a_fresh_database_with_every_checksum_equal(
     sites: list[Site],
 ) -> None:
-    for site in sites:
+    for site in _own(sites):
         _round_trip(site, site.backup, site.new_database("ops_restored"))
     if len(sites) == 2:
         # A SQLite backup restores into PostgreSQL with the same checksums.
@@ -141,7 +148,7 @@ def test_it_rejects_a_changed_row_and_restores_nothing(sites: list[Site]) -> Non
     def renamed(row: list[Any], columns: list[str]) -> list[Any]:
         return _set(row, columns, "given_name", "Mallory")
 
-    for site in sites:
+    for site in _own(sites):
         tampered = _rewrite(site.backup, site.folder / "tampered.zip", "clinic_client", renamed)
         target = site.new_database("ops_tampered")
         refused = _between(target, site.folder, "restore", str(tampered))
@@ -161,7 +168,7 @@ def test_it_rolls_everything_back_when_a_table_reads_back_differently(
         local = at.astimezone(timezone(timedelta(hours=-7))).isoformat()
         return _set(row, columns, "created_at", local)
 
-    for site in sites:
+    for site in _own(sites):
         shifted_zip = _rewrite(site.backup, site.folder / "shifted.zip", "clinic_client",
                                shifted, fix_manifest=True)  # fmt: skip
         target = site.new_database("ops_shifted")
@@ -173,7 +180,7 @@ def test_it_rolls_everything_back_when_a_table_reads_back_differently(
 
 
 def test_it_refuses_to_restore_into_a_database_that_holds_data(sites: list[Site]) -> None:
-    for site in sites:
+    for site in _own(sites):
         before = _count(site.source, "clinic_session")
         refused = _between(site.source, site.folder, "restore", str(site.backup))
         assert refused.returncode == 1
