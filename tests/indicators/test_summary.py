@@ -17,7 +17,7 @@ from between.homework import actions as homework_actions
 from between.homework import queries
 from between.homework.models import Assignment
 from between.indicators import periods, registry, repository
-from between.indicators.actions import refresh_summary
+from between.indicators.actions import COUNT_COLUMNS, refresh_summary
 from between.indicators.models import IndicatorCount, SummaryPeriod
 from between.indicators.repository import Scope
 from between.synth.generator import CountyParams, generate_county
@@ -33,20 +33,7 @@ def totals(key: str, *, grain: str = "month", dimension: str = "") -> tuple[int,
 
 
 def rows_snapshot() -> list[tuple[Any, ...]]:
-    return sorted(
-        IndicatorCount.objects.values_list(
-            "indicator",
-            "grain",
-            "period_start",
-            "program_id",
-            "clinician_id",
-            "dimension",
-            "value",
-            "numerator",
-            "denominator",
-            "elements",
-        )
-    )
+    return sorted(IndicatorCount.objects.values_list(*COUNT_COLUMNS))
 
 
 @pytest.fixture
@@ -167,21 +154,7 @@ def test_it_writes_only_the_rows_that_changed(county: County, month_of_care: Any
 
 
 def _rows_with_ids() -> list[tuple[Any, ...]]:
-    return list(IndicatorCount.objects.values_list(*ROW_FIELDS, "pk"))
-
-
-ROW_FIELDS = (
-    "indicator",
-    "grain",
-    "period_start",
-    "program_id",
-    "clinician_id",
-    "dimension",
-    "value",
-    "numerator",
-    "denominator",
-    "elements",
-)
+    return list(IndicatorCount.objects.values_list(*COUNT_COLUMNS, "pk"))
 
 
 def test_it_never_recomputes_a_closed_period(county: County, month_of_care: Any) -> None:

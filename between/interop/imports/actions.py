@@ -240,6 +240,15 @@ def _context(
     )
 
 
+def _file_name_checked(kind: str, profile: ImportProfile | None, file_name: str, path: Path) -> str:
+    """The name the batch keeps, once the kind and the profile are known to fit."""
+    if kind not in KINDS:
+        raise ValidationError(_("Unknown kind of import: %(kind)s.") % {"kind": kind})
+    if profile is not None and profile.kind != kind:
+        raise ValidationError(_("The profile is for another kind of file."))
+    return Path(file_name or path.name).name[:200]
+
+
 def validate_import(
     actor: User | None,
     organization: Organization,
@@ -254,11 +263,7 @@ def validate_import(
 ) -> ImportReport:
     """Check a whole file and keep the report as a batch (unless dry_run: then nothing is
     written at all). Re-validating a file whose import was interrupted reuses its batch."""
-    if kind not in KINDS:
-        raise ValidationError(_("Unknown kind of import: %(kind)s.") % {"kind": kind})
-    if profile is not None and profile.kind != kind:
-        raise ValidationError(_("The profile is for another kind of file."))
-    file_name = Path(file_name or path.name).name[:200]
+    file_name = _file_name_checked(kind, profile, file_name, path)
     ctx = _context(actor, organization, program_ids, profile)
     report = _scan(
         ctx,
@@ -360,11 +365,7 @@ def import_file(
     read once, not once to validate and again to commit. On any bad row nothing is written,
     and the report lists every bad row as validation's does; the batch keeps it (failed) or
     the counts (committed)."""
-    if kind not in KINDS:
-        raise ValidationError(_("Unknown kind of import: %(kind)s.") % {"kind": kind})
-    if profile is not None and profile.kind != kind:
-        raise ValidationError(_("The profile is for another kind of file."))
-    file_name = Path(file_name or path.name).name[:200]
+    file_name = _file_name_checked(kind, profile, file_name, path)
     batch = ImportBatch(
         organization=organization,
         kind=kind,
