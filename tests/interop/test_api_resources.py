@@ -407,6 +407,18 @@ class TestIndicatorValues:
 class TestQueryBudgets:
     """A list costs the same number of queries for 2 rows as for 20: no N+1."""
 
+    def test_it_logs_practice_in_nine_statements(self, world: World, client: HttpClient) -> None:
+        # The busiest write (issue 10): token, roles, the assignment under the write policy
+        # (checked once for the view and the action), the key, the insert, the audit chain's
+        # last hash and event, and the transaction around the two inserts.
+        api = api_as(client, world.county, "clinician", "write")
+        assert api.post("/practice-logs", _log_body(world, key="budget-key-1")).status_code == 201
+        with CaptureQueriesContext(connection) as captured:
+            response = api.post("/practice-logs", _log_body(world, key="budget-key-2"))
+        assert response.status_code == 201
+        claims = 1 if connection.vendor == "postgresql" else 0  # the audit chain's advisory lock
+        assert len(captured) <= 9 + claims, [q["sql"][:80] for q in captured]
+
     def _queries(self, api: Any, path: str) -> int:
         with CaptureQueriesContext(connection) as captured:
             assert api.get(path).status_code == 200
