@@ -15,13 +15,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from between.accounts import audit
 from between.accounts.models import AuditAction
+from between.bulkwrite import write_rows
 from between.clinic.models import Session
 from between.indicators import periods
 from between.indicators.models import Grain, IndicatorCount, Intervention, SummaryPeriod
@@ -124,7 +125,7 @@ def refresh_summary(
                 rows.update({k: v for k, v in counted.items() if k[1] in starts})
             if rebuild:
                 IndicatorCount.objects.filter(grain=grain, period_start__in=list(starts)).delete()
-                _insert_counts(IndicatorCount, COUNT_COLUMNS, _count_rows(grain, rows))
+                write_rows(IndicatorCount, COUNT_COLUMNS, _count_rows(grain, rows))
                 written += len(rows)
             else:
                 written += _replace_changed(grain, list(starts), rows)
@@ -161,7 +162,7 @@ def _replace_changed(grain: str, starts: list[date], rows: dict[Key, list[int]])
             connection.alias
         )
     fresh = {key: amounts for key, amounts in rows.items() if key not in unchanged}
-    _insert_counts(IndicatorCount, COUNT_COLUMNS, _count_rows(grain, fresh))
+    write_rows(IndicatorCount, COUNT_COLUMNS, _count_rows(grain, fresh))
     return len(fresh)
 
 
@@ -201,32 +202,6 @@ COUNT_COLUMNS = (
 def _count_rows(grain: str, rows: dict[Key, list[int]]) -> Iterable[tuple[Any, ...]]:
     for (key, start, program_id, clinician_id, dimension, value), amounts in rows.items():
         yield (key, grain, start, program_id, clinician_id, dimension, value, *amounts)
-
-
-def _insert_counts(
-    model: type[models.Model], columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """Write summary rows: COPY on PostgreSQL, one executemany on SQLite.
-
-    bulk_create spent most of a rebuild making model instances and compiling their values
-    (a county's 2.5 million rows: minutes; bench/, issue 10). The rows are plain counts made
-    here, so they need neither. `columns` are attnames, which are the column names here; the
-    third is the period's first day."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(name) for name in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(columns))
-        adapt = connection.ops.adapt_datefield_value
-        cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 (model names)
-            [(*row[:2], adapt(row[2]), *row[3:]) for row in rows],
-        )
 
 
 def data_as_of() -> datetime | None:

@@ -20,6 +20,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from between.bulkwrite import reserve_ids, write_rows
+
 RowWriter = Callable[[type[models.Model], Sequence[models.Model]], None]
 
 
@@ -31,23 +33,6 @@ def orm_write(model: type[models.Model], rows: Sequence[models.Model]) -> None:
 
 def _concrete_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields]
-
-
-def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """How one value becomes a parameter the driver takes as it is (None: unchanged)."""
-    if isinstance(field, models.JSONField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    if connection.vendor == "postgresql":
-        return None  # psycopg adapts str, int, bool, date, datetime, UUID, Decimal natively
-    if isinstance(field, models.DateTimeField):
-        return lambda value: connection.ops.adapt_datetimefield_value(value)
-    if isinstance(field, models.DateField):
-        return lambda value: connection.ops.adapt_datefield_value(value)
-    if isinstance(field, models.UUIDField):
-        return lambda value: None if value is None else value.hex
-    if isinstance(field, models.DecimalField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return None
 
 
 def _fix_parents(rows: Sequence[models.Model], model: type[models.Model]) -> None:
@@ -70,20 +55,15 @@ def _assign_ids(model: type[models.Model], rows: Sequence[models.Model]) -> None
     missing = [obj for obj in rows if obj.pk is None]
     if not missing:
         return
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk.column, len(missing)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-        else:
-            # The generator holds SQLite's write lock (IMMEDIATE transaction): nobody else
-            # can take these ids in the meantime.
+    ids = reserve_ids(model, len(missing))
+    if ids is None:
+        # The generator holds SQLite's write lock (IMMEDIATE transaction): nobody else can
+        # take these ids in the meantime.
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
             cursor.execute(f'SELECT COALESCE(MAX("{pk.column}"), 0) FROM "{table}"')  # noqa: S608
             first = cursor.fetchone()[0] + 1
-            ids = list(range(first, first + len(missing)))
+        ids = list(range(first, first + len(missing)))
     for obj, new_id in zip(missing, ids, strict=True):
         obj.pk = new_id
         obj._state.adding = False
@@ -102,27 +82,4 @@ def fast_write(model: type[models.Model], rows: Sequence[models.Model]) -> None:
             for obj in rows:
                 field.pre_save(obj, add=True)
     attnames = [f.attname for f in fields]
-    converters = [_converter(f) for f in fields]
-    converted = [(i, c) for i, c in enumerate(converters) if c is not None]
-
-    def values(obj: models.Model) -> list[Any]:
-        row = [getattr(obj, name) for name in attnames]
-        for index, convert in converted:
-            if row[index] is not None:
-                row[index] = convert(row[index])
-        return row
-
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            raw = cursor.cursor  # psycopg's own cursor, for COPY
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for obj in rows:
-                    copy.write_row(values(obj))
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
-                [values(obj) for obj in rows],
-            )
+    write_rows(model, attnames, ([getattr(obj, name) for name in attnames] for obj in rows))

@@ -12,14 +12,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from between.accounts import audit
 from between.accounts.models import AuditEvent, Membership, Role, User
+from between.bulkwrite import write_rows
 from between.clinic.models import Organization, Program
 from between.interop.imports.dates import ImpossibleDate, parse_date, parse_time
 from between.interop.imports.models import StaffLink
@@ -122,77 +123,11 @@ class Context:
 
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """INSERT rows (dicts of column attribute → value, all with the same keys), not returning
-    ids: COPY on PostgreSQL, one `executemany` on SQLite.
-
-    bulk_create spends most of a large import building model instances and compiling SQL
-    value by value (about 1,500 sessions a second with their audit events on SQLite). COPY
-    takes Python's dates, times and UUIDs as they are; on SQLite each distinct date or time is
-    converted once (a chunk's rows share their `created_at` and their events' `at`), which
-    was a third of a one-pass import (bench/, issue 10)."""
-    if not rows:
-        return
-    meta = model._meta
-    names = list(rows[0])
-    # get_field knows attnames (client_id) as well as names.
-    fields = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in names]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    table = quote(meta.db_table)
-    postgres = connection.vendor == "postgresql"
-    adapted = [
-        i
-        for i, f in enumerate(fields)
-        if f.get_internal_type() in (("JSONField",) if postgres else _SQLITE_ADAPTED)
-    ]
-    cache: dict[tuple[int, Any], Any] = {}
-
-    def values(row: dict[str, Any]) -> list[Any]:
-        out = [row[name] for name in names]
-        for i in adapted:
-            value = out[i]
-            if value is None:
-                continue
-            key = (i, value)
-            try:
-                out[i] = cache[key]
-            except (KeyError, TypeError):  # TypeError: unhashable (a JSON dict)
-                prepared = fields[i].get_db_prep_save(value, connection)
-                if not isinstance(value, dict | list):
-                    cache[key] = prepared
-                out[i] = prepared
-        return out
-
-    with connection.cursor() as cursor:
-        if postgres:
-            # Only the model's own table and column names go into the SQL.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(values(row))
-            return
-        marks = ", ".join(["%s"] * len(fields))
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 (model names)
-            [values(row) for row in rows],
-        )
-
-
-def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
-    """On PostgreSQL, `count` new ids of the model's table from its sequence (given to the
-    rows before COPY, so that they need not be read back: a query of a thousand keys per
-    chunk); None on SQLite, whose rows are read back."""
-    if connection.vendor != "postgresql" or not count:
-        return None
-    pk = model._meta.pk
-    assert pk is not None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-_SQLITE_ADAPTED = ("DateTimeField", "DateField", "JSONField", "UUIDField")
+    ids, with `bulkwrite.write_rows`: bulk_create spent most of a large import building model
+    instances (about 1,500 sessions a second with their audit events on SQLite)."""
+    if rows:
+        names = list(rows[0])
+        write_rows(model, names, ([row[name] for name in names] for row in rows))
 
 
 def changed_detail(names: list[str]) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from between.accounts.models import AuditAction
+from between.bulkwrite import reserve_ids
 from between.clinic.models import (
     Episode,
     Language,
@@ -31,7 +32,6 @@ from between.interop.imports.kinds.base import (
     client_index,
     differences,
     insert_rows,
-    reserve_ids,
 )
 
 
