@@ -253,29 +253,24 @@ def through_gunicorn(
         if not server.wrk_available():
             result["practice_logs"] = {"error": "wrk is not installed (apt-get install wrk)"}
             return result
+
+        def post(seconds: int, run: str) -> dict[str, Any]:
+            return server.wrk_post(
+                running,
+                "/api/v1/practice-logs",
+                bodies,
+                tokens,
+                connections=args.connections,
+                threads=2,
+                seconds=seconds,
+                run_id=f"{run}{int(perf_counter() * 1000) % 10**9}",
+            )
+
         say("  practice logs: warm-up...")
-        warmup = server.wrk_post(
-            running,
-            "/api/v1/practice-logs",
-            bodies,
-            tokens,
-            connections=args.connections,
-            threads=2,
-            seconds=size.load_warmup_seconds,
-            run_id=f"warm{int(perf_counter() * 1000) % 10**9}",
-        )
+        warmup = post(size.load_warmup_seconds, "warm")
         before = PracticeLog.objects.count()
         say(f"  practice logs: wrk, {args.connections} connections, {size.load_seconds} s...")
-        load = server.wrk_post(
-            running,
-            "/api/v1/practice-logs",
-            bodies,
-            tokens,
-            connections=args.connections,
-            threads=2,
-            seconds=size.load_seconds,
-            run_id=f"bench{int(perf_counter() * 1000) % 10**9}",
-        )
+        load = post(size.load_seconds, "bench")
     created = PracticeLog.objects.count() - before
     load.update(
         warmup_requests=warmup["requests"],
