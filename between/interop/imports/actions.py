@@ -165,7 +165,7 @@ def _scan(
     path: Path,
     *,
     file_name: str,
-    mapping: dict[str, str],
+    profile: ImportProfile | None,
     write: bool,
     progress: ProgressCallback | None,
     validated: bool = True,
@@ -188,7 +188,7 @@ def _scan(
         report.add_error(problem.line, str(problem))
         return report
     try:
-        columns = columns_for(kind_class, source.header, mapping)
+        columns = columns_for(kind_class, source.header, profile.mapping if profile else {})
         kind = kind_class(ctx)
         for number, (chunk, errors) in enumerate(_chunks(kind_class, columns, ctx, source.rows), 1):
             report.rows += len(chunk) + len(errors)
@@ -270,7 +270,7 @@ def validate_import(
         kind,
         path,
         file_name=file_name,
-        mapping=profile.mapping if profile else {},
+        profile=profile,
         write=False,
         progress=progress,
     )
@@ -320,7 +320,7 @@ def commit_import(
                 batch.kind,
                 path,
                 file_name=batch.file_name,
-                mapping=batch.profile.mapping if batch.profile else {},
+                profile=batch.profile,
                 write=True,
                 progress=progress,
             )
@@ -382,7 +382,7 @@ def import_file(
                 kind,
                 path,
                 file_name=file_name,
-                mapping=profile.mapping if profile else {},
+                profile=profile,
                 write=True,
                 progress=progress,
                 validated=False,
