@@ -275,9 +275,7 @@ def get_assignment_for(
             .get()  # one row by its key: no ORDER BY to build (`first` orders by pk)
         )
     except Assignment.DoesNotExist:
-        assignment = None
-    if assignment is None:
-        raise _deny(user, request, "homework.assignment", assignment_id, write=write)
+        raise _deny(user, request, "homework.assignment", assignment_id, write=write) from None
     if write:
         _remember_writable(user, assignment.client_id)
     else:
