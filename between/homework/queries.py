@@ -34,8 +34,22 @@ def eligible_q() -> Q:
     return Q(status="attended", is_intake=False) & ~Q(Exists(excluded))
 
 
-def has_assignment() -> Exists:
-    return Exists(Assignment.objects.filter(session=OuterRef("pk")))
+def dated(rows: QuerySet[Any], path: str, within: tuple[date, date] | None) -> QuerySet[Any]:
+    """`rows` whose date at `path` falls in `within` (None: all of them).
+
+    For subqueries correlated with one session's or assignment's own rows, whose outer rows
+    the caller keeps only inside `within`: saying so bounds the hashed subplan PostgreSQL
+    builds for an EXISTS in a select list, which otherwise reads every row of its table in the
+    county's history (a plan hint, never another answer; bench/, issue 10)."""
+    if within is None:
+        return rows
+    first, last = within
+    return rows.filter(**{f"{path}__gte": first, f"{path}__lte": last})
+
+
+def has_assignment(within: tuple[date, date] | None = None) -> Exists:
+    given = Assignment.objects.filter(session=OuterRef("pk"))
+    return Exists(dated(given, "session__occurred_on", within))
 
 
 def had_open_homework(within: tuple[date, date] | None = None) -> Exists:
@@ -61,8 +75,9 @@ def had_open_homework(within: tuple[date, date] | None = None) -> Exists:
     return Exists(given.exclude(Exists(closed_before)))
 
 
-def was_reviewed() -> Exists:
-    return Exists(Review.objects.filter(session=OuterRef("pk")).exclude(completion="not_reviewed"))
+def was_reviewed(within: tuple[date, date] | None = None) -> Exists:
+    reviews = Review.objects.filter(session=OuterRef("pk")).exclude(completion="not_reviewed")
+    return Exists(dated(reviews, "session__occurred_on", within))
 
 
 def annotate_sessions(sessions: QuerySet[Session]) -> QuerySet[Any]:

@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from between.clinic.actions import today
-from between.clinic.models import Session
+from between.clinic.models import Caregiver, Client, Session
 from between.homework import actions as homework_actions
 from between.homework import queries
 from between.homework.models import Assignment
@@ -264,3 +264,117 @@ def test_the_dashboard_series_reads_the_summary_not_the_sessions(
     )
     assert sum(c.denominator for c in quarters) == 3
     assert all(c.period == periods.period_start("quarter", c.period) for c in quarters if c.period)
+
+
+def test_its_breakdowns_equal_each_row_s_own_dimensions(db: None) -> None:
+    """The refresh counts by client and reads each client's diagnosis group and caregiver
+    language once; its rows must equal counting every row by the dimensions the registry gives
+    that row itself. Two families made unusual first: one with no primary caregiver (the
+    client's preferred language counts), one whose primary caregiver speaks another language
+    than the client's preferred one; and a client whose birthday falls in the period."""
+    end = date(2025, 6, 30)
+    generate_county(
+        CountyParams(programs=2, clinicians=4, clients=40, months=3, end_date=end, seed=7, slug="d")
+    )
+    first, second, third = Client.objects.filter(
+        sessions__occurred_on__gte=date(2025, 5, 1)
+    ).distinct()[:3]
+    first.caregiver_links.update(is_primary=False)
+    Client.objects.filter(pk=first.pk).update(preferred_language="other")
+    link = second.caregiver_links.first()
+    assert link is not None
+    second.caregiver_links.exclude(pk=link.pk).update(is_primary=False)
+    second.caregiver_links.filter(pk=link.pk).update(is_primary=True)
+    Caregiver.objects.filter(pk=link.caregiver_id).update(language="other")
+    Client.objects.filter(pk=second.pk).update(preferred_language="en")
+    # Twelve on a day in the middle of May 2025: the month counts both bands.
+    Client.objects.filter(pk=third.pk).update(birth_date=date(2013, 5, 15))
+    refresh_summary(today=end)
+
+    start = date(2025, 4, 1)
+    for indicator in registry.INDICATORS:
+        day = indicator.path("occurred_on")
+        expected: dict[tuple[Any, ...], list[int]] = {}
+        rows = registry.annotated_base(indicator).filter(**{f"{day}__gte": start})
+        for row in rows.values(
+            day,
+            indicator.path("program_id"),
+            indicator.path("clinician_id"),
+            "is_numerator",
+            *(f"dim_{key}" for key in registry.DIMENSION_KEYS),
+        ):
+            month = row[day].replace(day=1)
+            cell = (month, row[indicator.path("program_id")], row[indicator.path("clinician_id")])
+            for key in registry.DIMENSION_KEYS:
+                total = expected.setdefault((*cell, key, row[f"dim_{key}"] or ""), [0, 0])
+                total[0] += row["is_numerator"]
+                total[1] += 1
+        stored = {
+            (s, p, c, d, v): [n, den]
+            for s, p, c, d, v, n, den in IndicatorCount.objects.filter(
+                indicator=indicator.key, grain="month", period_start__gte=start
+            )
+            .exclude(dimension="")
+            .values_list(
+                "period_start",
+                "program_id",
+                "clinician_id",
+                "dimension",
+                "value",
+                "numerator",
+                "denominator",
+            )
+        }
+        assert stored == expected, indicator.key
+    languages = set(
+        IndicatorCount.objects.filter(dimension="language").values_list("value", flat=True)
+    )
+    assert "other" in languages
+    bands = set(
+        IndicatorCount.objects.filter(
+            dimension="age_band", period_start=date(2025, 5, 1), clinician__isnull=False
+        ).values_list("value", flat=True)
+    )
+    assert {"6-11", "12-17"} <= bands
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "band"),
+    [
+        (date(2013, 5, 15), date(2025, 5, 14), "6-11"),  # the day before the 12th birthday
+        (date(2013, 5, 15), date(2025, 5, 15), "12-17"),  # the birthday itself
+        (date(2012, 2, 29), date(2018, 2, 28), "0-5"),  # born on 29 February: not yet six
+        (date(2012, 2, 29), date(2018, 3, 1), "6-11"),
+        (date(2007, 12, 31), date(2025, 12, 31), "18+"),
+        (date(2007, 12, 31), date(2025, 12, 30), "12-17"),
+    ],
+)
+def test_the_age_band_is_the_age_in_whole_years_on_the_session_day(
+    county: County, born: date, on: date, band: str
+) -> None:
+    Client.objects.filter(pk=county.client.pk).update(birth_date=born)
+    session = attended(county, 1)
+    Session.objects.filter(pk=session.pk).update(occurred_on=on)
+    indicator = registry.get("homework_assigned")
+    found = (
+        registry.annotated_base(indicator)
+        .filter(pk=session.pk)
+        .values_list("dim_age_band", flat=True)
+    )
+    assert list(found) == [band]
+
+
+class _PortableDayNumber(registry.DayNumber):
+    """DayNumber as a database without its own form (neither PostgreSQL nor SQLite) gets it."""
+
+    as_postgresql = None  # type: ignore[assignment]
+    as_sqlite = None  # type: ignore[assignment]
+
+
+def test_a_day_number_is_yyyymmdd_natively_and_portably(county: County) -> None:
+    session = attended(county, 1)
+    Session.objects.filter(pk=session.pk).update(occurred_on=date(2024, 2, 29))
+    found = Session.objects.filter(pk=session.pk).values_list(
+        registry.DayNumber("occurred_on"), _PortableDayNumber("occurred_on")
+    )
+    assert list(found) == [(20240229, 20240229)]

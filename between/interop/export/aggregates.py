@@ -28,7 +28,7 @@ def monthly_counts(indicator: Indicator, ctx: Context) -> Counts:
     rows = indicator.base().filter(ctx.scope(indicator.path("program__organization_id")))
     rows = rows.annotate(**indicator.annotations()).annotate(
         is_numerator=Case(
-            When(indicator.numerator(), then=Value(1)),
+            When(indicator.numerator(None), then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
         )

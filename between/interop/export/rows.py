@@ -122,7 +122,7 @@ def _registry_sessions(ctx: Context, key: str) -> tuple[set[int], set[int]]:
     indicator = registry.get(key)
     base = indicator.base().filter(ctx.scope(indicator.path("client__organization_id")))
     denominator = set(base.order_by().values_list("pk", flat=True))
-    numerator = set(base.filter(indicator.numerator()).order_by().values_list("pk", flat=True))
+    numerator = set(base.filter(indicator.numerator(None)).order_by().values_list("pk", flat=True))
     return denominator, numerator
 
 
