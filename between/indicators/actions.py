@@ -9,13 +9,13 @@ is recomputed only by an explicit `rebuild`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, DateField, Exists, F, Max, Min, OuterRef, Sum
 from django.db.models.functions import Cast, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -25,7 +25,13 @@ from between.accounts.models import AuditAction
 from between.bulkwrite import write_rows
 from between.clinic.models import Client, Session
 from between.indicators import periods
-from between.indicators.models import Grain, IndicatorCount, Intervention, SummaryPeriod
+from between.indicators.models import (
+    Grain,
+    IndicatorCount,
+    Intervention,
+    ProgramCount,
+    SummaryPeriod,
+)
 from between.indicators.registry import (
     CLIENT_DIMENSIONS,
     INDICATORS,
@@ -177,8 +183,11 @@ def refresh_summary(
                 IndicatorCount.objects.filter(grain=grain, period_start__in=list(starts)).delete()
                 write_rows(IndicatorCount, COUNT_COLUMNS, _count_rows(grain, rows))
                 written += len(rows)
+                roll_up(grain, starts)
             else:
-                written += _replace_changed(grain, list(starts), rows)
+                count, touched = _replace_changed(grain, list(starts), rows)
+                written += count
+                roll_up(grain, touched)
             cutoff = today - timedelta(days=lookback)
             ending = [p.pk for p in starts.values() if p.end < cutoff and p.closed_at is None]
             SummaryPeriod.objects.filter(pk__in=[p.pk for p in starts.values()]).update(
@@ -189,9 +198,11 @@ def refresh_summary(
     return RefreshResult(refreshed, closed, written, now)
 
 
-def _replace_changed(grain: str, starts: list[date], rows: dict[Key, list[int]]) -> int:
+def _replace_changed(
+    grain: str, starts: list[date], rows: dict[Key, list[int]]
+) -> tuple[int, set[date]]:
     """Make the stored rows of these periods equal `rows`, writing only the rows whose
-    counts changed, appeared or went away; the number written.
+    counts changed, appeared or went away; the number written, and the periods touched.
 
     The nightly refresh recomputes open periods whose counts are mostly as they were: deleting
     and inserting all of them cost more than computing them (a county's open month: 64,000
@@ -201,19 +212,60 @@ def _replace_changed(grain: str, starts: list[date], rows: dict[Key, list[int]])
     )
     stale: list[int] = []
     unchanged: set[Key] = set()
+    touched: set[date] = set()
     for pk, key, start, program, clinician, dimension, value, *amounts in stored:
         cell = (key, start, program, clinician, dimension, value)
         if rows.get(cell) == amounts:
             unchanged.add(cell)
         else:
             stale.append(pk)
+            touched.add(start)
     for at in range(0, len(stale), DELETE_CHUNK):
         IndicatorCount.objects.filter(pk__in=stale[at : at + DELETE_CHUNK])._raw_delete(
             connection.alias
         )
     fresh = {key: amounts for key, amounts in rows.items() if key not in unchanged}
     write_rows(IndicatorCount, COUNT_COLUMNS, _count_rows(grain, fresh))
-    return len(fresh)
+    touched.update(key[1] for key in fresh)
+    return len(fresh), touched
+
+
+def roll_up(
+    grain: str,
+    starts: Collection[date],
+    *,
+    counts: type[models.Model] = IndicatorCount,
+    rollup: type[models.Model] = ProgramCount,
+) -> None:
+    """Make the program rows (`ProgramCount`) of these periods the sums over clinicians of the
+    summary's rows, in the database: one INSERT ... SELECT ... GROUP BY per chunk of periods,
+    the one definition of the rollup (the migration that made the table passes its own
+    models). Tests that write summary rows by hand call it too."""
+    wanted = sorted(starts)
+    table = connection.ops.quote_name(rollup._meta.db_table)
+    fields = [
+        cast("models.Field[Any, Any]", rollup._meta.get_field(name))
+        for name in (*ROLLUP_KEYS, "numerator", "denominator", "elements")
+    ]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    for at in range(0, len(wanted), DELETE_CHUNK):
+        chunk = wanted[at : at + DELETE_CHUNK]
+        rollup._default_manager.filter(grain=grain, period_start__in=chunk)._raw_delete(
+            connection.alias
+        )
+        sums = (
+            counts._default_manager.filter(grain=grain, period_start__in=chunk)
+            .values(*ROLLUP_KEYS)
+            .annotate(n=Sum("numerator"), d=Sum("denominator"), e=Sum("elements"))
+            .order_by()
+        )
+        sql, params = sums.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
+
+
+# The program rows' keys: a summary row's without the clinician.
+ROLLUP_KEYS = ("indicator", "grain", "period_start", "program_id", "dimension", "value")
 
 
 DELETE_CHUNK = 900  # ids per DELETE or IN list (SQLite's older limit of 999 parameters)

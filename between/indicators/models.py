@@ -134,6 +134,60 @@ class IndicatorCount(models.Model):
         return f"{self.indicator} {self.grain} {self.period_start}"
 
 
+class ProgramCount(models.Model):
+    """`IndicatorCount` summed over clinicians: one program's counts per period and dimension
+    value, derived from the summary's own rows by `actions.roll_up` in the same refresh.
+
+    Every read with no clinician in scope and no split by clinician takes these rows (a county
+    page reads a tenth of the rows it would read from `IndicatorCount`, and the ratio is the
+    clinicians per program, so it holds at state size: bench/, issue 10)."""
+
+    indicator = models.CharField(max_length=32)
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    period_start = models.DateField()
+    program = models.ForeignKey(
+        "clinic.Program",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,  # derived rows: see IndicatorCount
+        db_index=False,
+    )
+    dimension = models.CharField(max_length=24, blank=True)
+    value = models.CharField(max_length=24, blank=True)
+    numerator = models.PositiveIntegerField()
+    denominator = models.PositiveIntegerField()
+    elements = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "grain", "dimension", "program", "period_start", "value"],
+                name="program_count_unique",
+            ),
+        ]
+        indexes = [
+            # Every program over a date range (the county page), from the index alone.
+            models.Index(
+                fields=[
+                    "indicator",
+                    "grain",
+                    "dimension",
+                    "period_start",
+                    "program",
+                    "value",
+                    "numerator",
+                    "denominator",
+                    "elements",
+                ],
+                name="program_count_dashboard",
+            ),
+            models.Index(fields=["grain", "period_start"], name="program_count_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.grain} {self.period_start} program {self.program_id}"
+
+
 class Intervention(models.Model):
     """A change the county made (a training, supervisor prompts, reminders, feedback reports),
     annotated on the charts at its date and usable as the start of a new chart phase."""

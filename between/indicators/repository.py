@@ -1,6 +1,7 @@
 """Reading the indicator summary: the one function every page, chart, CSV and report calls.
 
-Only summary rows are read here (ADR 004), with SUM ... GROUP BY in the database.
+Only summary rows are read here (ADR 004), with SUM ... GROUP BY in the database: the program
+rollup (`ProgramCount`) whenever no clinician is in scope or in the split, else the summary.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import TruncQuarter
 
 from between.indicators import periods
-from between.indicators.models import Grain, IndicatorCount
+from between.indicators.models import Grain, IndicatorCount, ProgramCount
 from between.indicators.registry import DIMENSION_KEYS, Indicator
 
 
@@ -46,20 +47,30 @@ class Scope:
 
 
 def _rows(
-    indicator: Indicator, grain: str, start: date, end: date, scope: Scope, dimension: str
-) -> QuerySet[IndicatorCount]:
-    stored = Grain.WEEK if grain == "week" else Grain.MONTH
-    rows = IndicatorCount.objects.filter(
-        indicator=indicator.key,
-        grain=stored,
-        dimension=dimension,
-        program_id__in=sorted(scope.program_ids),
-        period_start__gte=periods.period_start(grain, start),
-        period_start__lte=end,
-    )
+    indicator: Indicator,
+    grain: str,
+    start: date,
+    end: date,
+    scope: Scope,
+    dimension: str,
+    *,
+    by_clinician: bool = False,
+) -> QuerySet[Any]:
+    """The summary rows in scope: the program rollup unless a clinician is in scope or the
+    rows are split by clinician (the rollup's rows are the same rows summed over clinicians)."""
+    wanted = {
+        "indicator": indicator.key,
+        "grain": Grain.WEEK if grain == "week" else Grain.MONTH,
+        "dimension": dimension,
+        "program_id__in": sorted(scope.program_ids),
+        "period_start__gte": periods.period_start(grain, start),
+        "period_start__lte": end,
+    }
     if scope.clinician_id is not None:
-        rows = rows.filter(clinician_id=scope.clinician_id)
-    return rows
+        return IndicatorCount.objects.filter(**wanted, clinician_id=scope.clinician_id)
+    if by_clinician:
+        return IndicatorCount.objects.filter(**wanted)
+    return ProgramCount.objects.filter(**wanted)
 
 
 def _cells(grouped: Any, *, with_period: bool) -> list[Cell]:
@@ -101,14 +112,14 @@ def breakdown(
         dimension, group = "", F(f"{by}_id")
     else:
         raise ValueError(f"unknown breakdown {by!r}")
-    rows = _rows(indicator, grain, start, end, scope, dimension)
+    rows = _rows(indicator, grain, start, end, scope, dimension, by_clinician=by == "clinician")
     grouped = rows.values(group=group).annotate(**SUMS).order_by("group")
     return _cells(grouped, with_period=False)
 
 
 def programs_with_data(program_ids: Collection[int]) -> set[int]:
     return set(
-        IndicatorCount.objects.filter(program_id__in=list(program_ids))
+        ProgramCount.objects.filter(program_id__in=list(program_ids))
         .values_list("program_id", flat=True)
         .distinct()
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.test.utils import CaptureQueriesContext
 
 from between.clinic.actions import today
@@ -17,8 +17,8 @@ from between.homework import actions as homework_actions
 from between.homework import queries
 from between.homework.models import Assignment
 from between.indicators import periods, registry, repository
-from between.indicators.actions import COUNT_COLUMNS, refresh_summary
-from between.indicators.models import IndicatorCount, SummaryPeriod
+from between.indicators.actions import COUNT_COLUMNS, ROLLUP_KEYS, refresh_summary
+from between.indicators.models import IndicatorCount, ProgramCount, SummaryPeriod
 from between.indicators.repository import Scope
 from between.synth.generator import CountyParams, generate_county
 from tests.conftest import County
@@ -257,8 +257,21 @@ def test_the_dashboard_series_reads_the_summary_not_the_sessions(
     assert sum(c.denominator for c in cells) == 3
     assert len(queries_run) == 1
     sql = queries_run.captured_queries[0]["sql"]
-    assert "indicators_indicatorcount" in sql
+    # A program's series reads the program rollup; one clinician's reads the summary.
+    assert "indicators_programcount" in sql
     assert "clinic_session" not in sql
+    with CaptureQueriesContext(connection) as queries_run:
+        mine = repository.series(
+            indicator,
+            grain="month",
+            start=today() - timedelta(days=60),
+            end=today(),
+            scope=Scope(frozenset({county.harbor.pk}), county.clinician.pk),
+        )
+    assert [(c.numerator, c.denominator) for c in mine] == [
+        (c.numerator, c.denominator) for c in cells
+    ]
+    assert "indicators_indicatorcount" in queries_run.captured_queries[0]["sql"]
     quarters = repository.series(
         indicator, grain="quarter", start=today() - timedelta(days=60), end=today(), scope=scope
     )
@@ -378,3 +391,81 @@ def test_a_day_number_is_yyyymmdd_natively_and_portably(county: County) -> None:
         registry.DayNumber("occurred_on"), _PortableDayNumber("occurred_on")
     )
     assert list(found) == [(20240229, 20240229)]
+
+
+def rollup_snapshot() -> dict[tuple[Any, ...], tuple[int, int, int]]:
+    return {
+        tuple(row[:6]): tuple(row[6:])
+        for row in ProgramCount.objects.values_list(
+            *ROLLUP_KEYS, "numerator", "denominator", "elements"
+        )
+    }
+
+
+def summed_over_clinicians() -> dict[tuple[Any, ...], tuple[int, int, int]]:
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for row in IndicatorCount.objects.values_list(
+        *ROLLUP_KEYS, "numerator", "denominator", "elements"
+    ):
+        total = sums.setdefault(tuple(row[:6]), [0, 0, 0])
+        for i, amount in enumerate(row[6:]):
+            total[i] += amount
+    return {key: (n, d, e) for key, (n, d, e) in sums.items()}
+
+
+def test_the_program_rollup_is_the_summary_summed_over_clinicians(
+    county: County, month_of_care: Any
+) -> None:
+    """After a refresh, after late entries, and after a night with nothing new, the program
+    rows equal the summary's rows summed over clinicians; periods nothing touched keep their
+    program rows as they were (same ids), and the pages read the same numbers either way."""
+    refresh_summary()
+    assert rollup_snapshot() == summed_over_clinicians()
+    assert ProgramCount.objects.exists()
+    ids = dict(ProgramCount.objects.values_list("pk", "period_start"))
+
+    refresh_summary()  # nothing changed: the program rows stay as they are
+    assert dict(ProgramCount.objects.values_list("pk", "period_start")) == ids
+
+    late = attended(county, 1)
+    give(late)
+    refresh_summary()
+    assert rollup_snapshot() == summed_over_clinicians()
+    kept = dict(ProgramCount.objects.values_list("pk", "period_start"))
+    touched = {periods.period_start("week", late.occurred_on)} | {
+        periods.period_start("month", late.occurred_on)
+    }
+    assert {pk: start for pk, start in ids.items() if start not in touched} == {
+        pk: start for pk, start in kept.items() if start not in touched
+    }
+    assert set(kept) != set(ids)
+
+    indicator = registry.get("homework_assigned")
+    scope = Scope(frozenset({county.harbor.pk}))
+    window: dict[str, Any] = {
+        "grain": "month",
+        "start": today() - timedelta(days=60),
+        "end": today(),
+    }
+    for by in ("program", *registry.DIMENSION_KEYS):
+        rolled = repository.breakdown(indicator, by=by, scope=scope, **window)
+        dimension = by if by in registry.DIMENSION_KEYS else ""
+        summary = (
+            repository._rows(
+                indicator, **window, scope=scope, dimension=dimension, by_clinician=True
+            )
+            .values(group=F("value") if dimension else F("program_id"))
+            .annotate(**repository.SUMS)
+            .order_by("group")
+        )
+        assert [(c.group, c.numerator, c.denominator) for c in rolled] == [
+            (str(r["group"]), r["num"], r["den"]) for r in summary
+        ], by
+
+
+def test_a_rebuild_rolls_every_period_up_again(county: County, month_of_care: Any) -> None:
+    refresh_summary()
+    ProgramCount.objects.all().delete()
+    refresh_summary(rebuild=True)
+    assert rollup_snapshot() == summed_over_clinicians()
+    assert ProgramCount.objects.exists()

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from between.indicators import dashboard, periods, registry
+from between.indicators.actions import roll_up
 from between.indicators.models import IndicatorCount
 from between.indicators.repository import Scope
 from tests.conftest import County
@@ -37,7 +38,7 @@ def cells(draw: Any) -> dict[tuple[date, int, str], tuple[int, int]]:
 
 
 def store(county: County, table: dict[tuple[date, int, str], tuple[int, int]]) -> None:
-    IndicatorCount.objects.all().delete()
+    IndicatorCount.objects.all().delete()  # roll_up below replaces the program rows
     clinicians = (county.clinician, county.outsider)
     rows = []
     for month in MONTHS:
@@ -50,6 +51,7 @@ def store(county: County, table: dict[tuple[date, int, str], tuple[int, int]]) -
                 rows.append(count(county, month, clinician.pk, "diagnosis_group", group, n, d))
             rows.append(count(county, month, clinician.pk, "", "", whole[0], whole[1]))
     IndicatorCount.objects.bulk_create(rows)
+    roll_up("month", MONTHS)
 
 
 def count(

@@ -16,6 +16,7 @@ from between.accounts.models import AuditEvent, Role
 from between.clinic import actions as clinic_actions
 from between.homework import actions as homework_actions
 from between.homework.models import Barrier, PracticeLog, Review
+from between.indicators.actions import roll_up
 from between.indicators.models import IndicatorCount
 from between.interop.api.api import THROTTLE
 from tests.conftest import PASSWORD
@@ -341,6 +342,7 @@ class TestIndicatorValues:
             )
             for program, clinician, month, n, d in rows
         )
+        roll_up("month", {month for _, _, month, _, _ in rows})
         return world
 
     def values(self, api: Any, **params: Any) -> dict[tuple[int, str], Any]:

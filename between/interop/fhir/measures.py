@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from between.indicators import periods
-from between.indicators.models import Grain, IndicatorCount, SummaryPeriod
+from between.indicators.models import Grain, ProgramCount, SummaryPeriod
 from between.indicators.registry import INDICATORS, REGISTRY, Indicator
 from between.interop.fhir import codes
 from between.interop.fhir.codes import coding, concept, external, required
@@ -159,14 +159,14 @@ def counts(
 ) -> dict[ReportKey, Counts]:
     """The counts of each report, suppressed where the viewer may not see them exactly.
 
-    One query for all keys: per (indicator, month, program) sums over clinicians of the summary's
-    whole-cell rows, the same rows `repository.breakdown(by="program")` sums."""
+    One query for all keys: per (indicator, month, program) the program rollup's whole-cell
+    rows, the same rows `repository.breakdown(by="program")` sums."""
     if not keys:
         return {}
     indicators = {k.indicator.key for k in keys}
     months = {k.month for k in keys}
     rows = (
-        IndicatorCount.objects.filter(
+        ProgramCount.objects.filter(
             indicator__in=sorted(indicators),
             grain=Grain.MONTH,
             dimension="",
