@@ -145,7 +145,8 @@ def report(result: dict[str, Any]) -> None:
     console.print(
         f"Sessions {rows['sessions']:,} (attended {rows['sessions_attended']:,}), "
         f"assignments {rows['assignments']:,}, practice logs {rows['practice_logs']:,}, "
-        f"reviews {rows['reviews']:,}; summary rows {rows['summary_rows']:,}"
+        f"reviews {rows['reviews']:,}; summary rows {rows['summary_rows']:,} "
+        f"(program rollup {rows.get('program_rollup_rows', 0):,})"
     )
     built = "reused" if build["reused"] else f"{build['seconds']:,.1f} s"
     rebuilt = "reused" if refreshed["reused"] else f"{refreshed['seconds']:,.1f} s"

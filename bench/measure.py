@@ -39,7 +39,7 @@ from between.accounts.models import Membership, Role, User
 from between.clinic.models import Client, Organization, Program, Session
 from between.homework.models import Assignment, NoHomework, PracticeLog, Review
 from between.indicators import actions, periods, registry, repository
-from between.indicators.models import Grain, IndicatorCount, SummaryPeriod
+from between.indicators.models import Grain, IndicatorCount, ProgramCount, SummaryPeriod
 from between.indicators.repository import Scope
 from between.synth.bulk import fast_write, orm_write
 from between.synth.generator import CountyParams, generate_county
@@ -185,7 +185,11 @@ def analyze() -> bool:
         return False
     with connection.cursor() as cursor:
         if not connection.in_atomic_block:  # VACUUM cannot run in a transaction (tests)
-            tables = [IndicatorCount._meta.db_table, Session._meta.db_table]
+            tables = [
+                IndicatorCount._meta.db_table,
+                ProgramCount._meta.db_table,
+                Session._meta.db_table,
+            ]
             cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
         cursor.execute("ANALYZE")
     return True
@@ -249,6 +253,7 @@ def row_counts(program_id: int, start: date, end: date) -> dict[str, int]:
         "summary_rows": IndicatorCount.objects.count(),
         "summary_rows_month": IndicatorCount.objects.filter(grain=Grain.MONTH).count(),
         "summary_rows_week": IndicatorCount.objects.filter(grain=Grain.WEEK).count(),
+        "program_rollup_rows": ProgramCount.objects.count(),
         "program_sessions_in_window": in_window.count(),
         "program_attended_in_window": in_window.filter(status="attended").count(),
         "summary_rows_read_by_series": repository._rows(
