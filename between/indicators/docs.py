@@ -63,6 +63,10 @@ refresh_indicators` recomputes every open week and month; a period that ended mo
 closed periods are not recomputed (only `--rebuild` does, after a deliberate correction). Pages
 print when the summary was last refreshed ("data as of").
 
+`indicators_programcount` holds the same columns without `clinician`: each row is the sum over
+clinicians of the summary's rows with the same other columns, written by the same refresh for the
+periods it changed. Reads with no clinician in scope and no split by clinician take these rows.
+
 | Column | Meaning |
 |---|---|
 """
