@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Count, DateField, Exists, F, Max, Min, OuterRef, Sum
+from django.db.models import Count, DateField, Exists, F, Func, Max, Min, OuterRef, Sum
 from django.db.models.functions import Cast, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -76,9 +76,7 @@ def count_rows(
     cell, was tried and measured: no faster at a county's month on PostgreSQL, and open
     homework as a flag on every session cost 3.9 s instead of 0.6 s as a join.)"""
     day = indicator.path("occurred_on")
-    # As a date in SQL: loading a timestamp with its time zone and converting it back to a
-    # date cost more than the Python below (a county's month: 0.5 s of 2.6; bench/, issue 10).
-    trunc = Cast(TruncWeek(day) if grain == Grain.WEEK else TruncMonth(day), DateField())
+    trunc = PeriodStart(grain, day)
     rows = annotated_base(indicator, (first, last)).filter(
         **{f"{day}__gte": first, f"{day}__lte": last}
     )
@@ -119,6 +117,39 @@ def count_rows(
             total[1] += denominator
             total[2] += elements
     return totals
+
+
+class PeriodStart(Func):
+    """The first day of the week (Monday) or month of a date, as a date: `periods.period_start`
+    in SQL (a test holds them equal).
+
+    Django's Trunc goes through a timestamp with time zone on PostgreSQL (loading it and making
+    a date of it again cost 0.5 s of a county month's 2.6; bench/, issue 10) and through a
+    Python function per row on SQLite; both databases have a plain form."""
+
+    output_field = DateField()
+
+    def __init__(self, grain: str, expression: Any) -> None:
+        if grain not in (Grain.WEEK, Grain.MONTH):
+            raise ValueError(f"unknown grain {grain!r}")
+        self.grain = str(grain)
+        super().__init__(expression)
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
+        (day,) = self.get_source_expressions()
+        trunc = TruncWeek(day) if self.grain == Grain.WEEK else TruncMonth(day)
+        return compiler.compile(Cast(trunc, DateField()).resolve_expression(compiler.query))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        unit = "week" if self.grain == Grain.WEEK else "month"  # ISO weeks begin on Monday
+        return f"CAST(date_trunc('{unit}', CAST({sql} AS timestamp)) AS date)", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        if self.grain == Grain.WEEK:  # back six days, then forward to the next Monday
+            return f"date({sql}, '-6 days', 'weekday 1')", params
+        return f"strftime('%%Y-%%m-01', {sql})", params
 
 
 def _read_clients(

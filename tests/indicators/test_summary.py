@@ -17,7 +17,7 @@ from between.homework import actions as homework_actions
 from between.homework import queries
 from between.homework.models import Assignment
 from between.indicators import periods, registry, repository
-from between.indicators.actions import COUNT_COLUMNS, ROLLUP_KEYS, refresh_summary
+from between.indicators.actions import COUNT_COLUMNS, ROLLUP_KEYS, PeriodStart, refresh_summary
 from between.indicators.models import IndicatorCount, ProgramCount, SummaryPeriod
 from between.indicators.repository import Scope
 from between.synth.generator import CountyParams, generate_county
@@ -469,3 +469,23 @@ def test_a_rebuild_rolls_every_period_up_again(county: County, month_of_care: An
     refresh_summary(rebuild=True)
     assert rollup_snapshot() == summed_over_clinicians()
     assert ProgramCount.objects.exists()
+
+
+class _PortablePeriodStart(PeriodStart):
+    as_postgresql = None  # type: ignore[assignment]
+    as_sqlite = None  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_the_sql_period_start_is_the_calendar_s(county: County, grain: str) -> None:
+    """The refresh's period in SQL (native on each database, and portably) equals
+    periods.period_start for every day of two months, across a year's end."""
+    session = attended(county, 1)
+    days = [date(2025, 12, 1) + timedelta(days=i) for i in range(62)]
+    for day in days:
+        Session.objects.filter(pk=session.pk).update(occurred_on=day)
+        found = Session.objects.filter(pk=session.pk).values_list(
+            PeriodStart(grain, "occurred_on"), _PortablePeriodStart(grain, "occurred_on")
+        )
+        start = periods.period_start(grain, day)
+        assert list(found) == [(start, start)], day
