@@ -45,30 +45,19 @@ class SummaryPeriod(models.Model):
         return self.closed_at is not None
 
 
-class IndicatorCount(models.Model):
-    """Counts of one indicator for one period, program and clinician.
-
-    `dimension` = "" holds the whole (program, clinician) cell; other rows split the same cell
-    by one breakdown dimension (diagnosis group, age band, caregiver language, session type),
-    so the rows of one dimension add up to the "" row. Week rows hold only dimension "" (weekly
-    splits are too small to read and would multiply the table: see ADR 004)."""
+class Counts(models.Model):
+    """The columns the summary and its program rollup share: one indicator's counts for one
+    period and program, whole (`dimension` = "") or for one value of one dimension."""
 
     indicator = models.CharField(max_length=32)
     grain = models.CharField(max_length=8, choices=Grain.choices)
     period_start = models.DateField()
     # Counts derived from sessions whose own keys are checked: no foreign-key constraint or
     # single-column index of their own. Checking them cost a third of writing a county's
-    # open month (87,000 rows: 4.9 -> 2.5 s; bench/, issue 10); the composite indexes below
+    # open month (87,000 rows: 4.9 -> 2.5 s; bench/, issue 10); the composite indexes
     # serve every read, and Django still deletes a program's or user's rows on CASCADE.
     program = models.ForeignKey(
         "clinic.Program",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
@@ -80,6 +69,26 @@ class IndicatorCount(models.Model):
     denominator = models.PositiveIntegerField()
     # Sum of quality elements over the denominator's assignments (assignment quality only).
     elements = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class IndicatorCount(Counts):
+    """Counts of one indicator for one period, program and clinician.
+
+    `dimension` = "" holds the whole (program, clinician) cell; other rows split the same cell
+    by one breakdown dimension (diagnosis group, age band, caregiver language, session type),
+    so the rows of one dimension add up to the "" row. Week rows hold only dimension "" (weekly
+    splits are too small to read and would multiply the table: see ADR 004)."""
+
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,  # as the program: see Counts
+        db_index=False,
+    )
 
     class Meta:
         constraints = [
@@ -134,7 +143,7 @@ class IndicatorCount(models.Model):
         return f"{self.indicator} {self.grain} {self.period_start}"
 
 
-class ProgramCount(models.Model):
+class ProgramCount(Counts):
     """`IndicatorCount` summed over clinicians: one program's counts per period and dimension
     value, derived from the summary's own rows by `actions.roll_up` in the same refresh.
 
@@ -142,27 +151,15 @@ class ProgramCount(models.Model):
     page reads a tenth of the rows it would read from `IndicatorCount`, and the ratio is the
     clinicians per program, so it holds at state size: bench/, issue 10)."""
 
-    indicator = models.CharField(max_length=32)
-    grain = models.CharField(max_length=8, choices=Grain.choices)
-    period_start = models.DateField()
-    program = models.ForeignKey(
-        "clinic.Program",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,  # derived rows: see IndicatorCount
-        db_index=False,
-    )
-    dimension = models.CharField(max_length=24, blank=True)
-    value = models.CharField(max_length=24, blank=True)
-    numerator = models.PositiveIntegerField()
-    denominator = models.PositiveIntegerField()
-    elements = models.PositiveIntegerField(default=0)
-
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "grain", "dimension", "program", "period_start", "value"],
                 name="program_count_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__lte=models.F("denominator")),
+                name="program_count_numerator_le_denominator",
             ),
         ]
         indexes = [

@@ -328,15 +328,7 @@ def test_its_breakdowns_equal_each_row_s_own_dimensions(db: None) -> None:
                 indicator=indicator.key, grain="month", period_start__gte=start
             )
             .exclude(dimension="")
-            .values_list(
-                "period_start",
-                "program_id",
-                "clinician_id",
-                "dimension",
-                "value",
-                "numerator",
-                "denominator",
-            )
+            .values_list(*COUNT_COLUMNS[2:9])  # period_start ... denominator
         }
         assert stored == expected, indicator.key
     languages = set(
