@@ -154,10 +154,17 @@ def refresh(size: Size, say: Say = _quiet) -> dict[str, Any]:
         started = perf_counter()
         rows = count_rows(indicator, grain, *args, **kwargs)
         seconds = round(perf_counter() - started, 2)
+        first = args[0] if args else kwargs.get("first")
         queries.append(
-            {"indicator": indicator.key, "grain": str(grain), "rows": len(rows), "seconds": seconds}
+            {
+                "indicator": indicator.key,
+                "grain": str(grain),
+                "from": str(first),
+                "rows": len(rows),
+                "seconds": seconds,
+            }
         )
-        say(f"  {indicator.key} by {grain}: {len(rows):,} rows in {seconds:.1f} s")
+        say(f"  {indicator.key} by {grain} from {first}: {len(rows):,} rows in {seconds:.1f} s")
         return rows
 
     started = perf_counter()

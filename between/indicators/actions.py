@@ -201,24 +201,10 @@ def refresh_summary(
             starts = {p.start: p for p in due}
             if not starts:
                 continue
-            low, high = min(starts), max(p.end for p in starts.values())
-            rows: dict[Key, list[int]] = {}
-            by_dimension = grain == Grain.MONTH
-            clients = _clients_seen(low, high) if by_dimension else None
-            for indicator in INDICATORS:
-                counted = count_rows(
-                    indicator, grain, low, high, by_dimension=by_dimension, clients=clients
-                )
-                rows.update({k: v for k, v in counted.items() if k[1] in starts})
-            if rebuild:
-                IndicatorCount.objects.filter(grain=grain, period_start__in=list(starts)).delete()
-                write_rows(IndicatorCount, COUNT_COLUMNS, _count_rows(grain, rows))
-                written += len(rows)
-                roll_up(grain, starts)
-            else:
-                count, touched = _replace_changed(grain, list(starts), rows)
-                written += count
-                roll_up(grain, touched)
+            ordered = sorted(starts)
+            step = PERIODS_PER_PASS[grain]
+            for at in range(0, len(ordered), step):
+                written += _refresh_periods(grain, ordered[at : at + step], rebuild=rebuild)
             cutoff = today - timedelta(days=lookback)
             ending = [p.pk for p in starts.values() if p.end < cutoff and p.closed_at is None]
             SummaryPeriod.objects.filter(pk__in=[p.pk for p in starts.values()]).update(
@@ -227,6 +213,35 @@ def refresh_summary(
             closed += SummaryPeriod.objects.filter(pk__in=ending).update(closed_at=now)
             refreshed += len(starts)
     return RefreshResult(refreshed, closed, written, now)
+
+
+# A rebuild counts and holds half a year of periods at a time: the whole history of a state
+# (18 million sessions) at once held about 7 GB of counts in the process (bench/, issue 10).
+# The nightly refresh's open periods fit in one pass.
+PERIODS_PER_PASS = {Grain.WEEK: 26, Grain.MONTH: 6}
+
+
+def _refresh_periods(grain: str, chunk: list[date], *, rebuild: bool) -> int:
+    """Count these consecutive periods and store their rows (every row with `rebuild`, else
+    only the changed ones) and their program rollup; the number of summary rows written."""
+    low, high = chunk[0], periods.period_end(grain, chunk[-1])
+    wanted = set(chunk)
+    rows: dict[Key, list[int]] = {}
+    by_dimension = grain == Grain.MONTH
+    clients = _clients_seen(low, high) if by_dimension else None
+    for indicator in INDICATORS:
+        counted = count_rows(
+            indicator, grain, low, high, by_dimension=by_dimension, clients=clients
+        )
+        rows.update({k: v for k, v in counted.items() if k[1] in wanted})
+    if rebuild:
+        IndicatorCount.objects.filter(grain=grain, period_start__in=chunk).delete()
+        write_rows(IndicatorCount, COUNT_COLUMNS, _count_rows(grain, rows))
+        roll_up(grain, chunk)
+        return len(rows)
+    count, touched = _replace_changed(grain, chunk, rows)
+    roll_up(grain, touched)
+    return count
 
 
 def _replace_changed(

@@ -16,7 +16,7 @@ from between.clinic.models import Caregiver, Client, Session
 from between.homework import actions as homework_actions
 from between.homework import queries
 from between.homework.models import Assignment
-from between.indicators import periods, registry, repository
+from between.indicators import actions, periods, registry, repository
 from between.indicators.actions import COUNT_COLUMNS, ROLLUP_KEYS, PeriodStart, refresh_summary
 from between.indicators.models import IndicatorCount, ProgramCount, SummaryPeriod
 from between.indicators.repository import Scope
@@ -481,3 +481,18 @@ def test_the_sql_period_start_is_the_calendar_s(county: County, grain: str) -> N
         )
         start = periods.period_start(grain, day)
         assert list(found) == [(start, start)], day
+
+
+def test_a_rebuild_in_passes_of_one_period_gives_the_rows_of_one_pass(
+    county: County, month_of_care: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild counts a few periods at a time (its memory stays bounded at state size):
+    splitting it further changes no row, of the summary or of its rollup."""
+    refresh_summary(rebuild=True)
+    whole, rolled = rows_snapshot(), rollup_snapshot()
+    monkeypatch.setattr(actions, "PERIODS_PER_PASS", {"week": 1, "month": 1})
+    result = refresh_summary(rebuild=True)
+    assert rows_snapshot() == whole
+    assert rollup_snapshot() == rolled
+    assert result.rows_written == len(whole)
+    assert SummaryPeriod.objects.filter(grain="week").count() > 1
