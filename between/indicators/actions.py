@@ -98,21 +98,30 @@ def count_rows(
 
     totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
     key = indicator.key
+    whole = (("", ""),)
+    # Each client's (dimension, value) pairs, built once per client rather than per row.
+    of_client = (
+        {pk: tuple(zip(CLIENT_DIMENSIONS, values, strict=True)) for pk, values in clients.items()}
+        if by_dimension and clients is not None
+        else {}
+    )
     sessions_at = 4 + len(session_keys)  # where the sums start, with dimensions
     for row in grouped:
         cell = (key, _as_date(row[0]), row[1], row[2])
-        splits: list[tuple[str, str]] = [("", "")]
         if by_dimension:
-            assert clients is not None
-            splits += zip(session_keys, (str(v or "") for v in row[4:sessions_at]), strict=True)
-            splits += zip(CLIENT_DIMENSIONS, clients[row[3]], strict=True)
+            splits = (
+                *whole,
+                *((k, str(v or "")) for k, v in zip(session_keys, row[4:sessions_at], strict=True)),
+                *of_client[row[3]],
+            )
             amounts = row[sessions_at:]
         else:
+            splits = whole
             amounts = row[3:]
         numerator, denominator = int(amounts[0] or 0), int(amounts[1])
         elements = int(amounts[2] or 0) if len(amounts) > 2 else 0
-        for dimension, value in splits:
-            total = totals[(*cell, dimension, value)]
+        for split in splits:
+            total = totals[cell + split]
             total[0] += numerator
             total[1] += denominator
             total[2] += elements
