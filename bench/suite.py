@@ -292,9 +292,11 @@ def through_gunicorn(
 
 def import_vs_copy(size: Size) -> dict[str, Any]:
     """A sessions CSV of the county's own clients, imported as `between import` does, beside
-    COPY of the same rows (rolled back)."""
+    COPY of the same rows (rolled back). The imported sessions are deleted afterwards (their
+    audit events stay), so that a county measured again with --reuse is the county it was: left
+    in, two runs had added 60,000 sessions, a twelfth of them in the open month."""
     from bench import imports
-    from between.clinic.models import Client, Organization
+    from between.clinic.models import Client, Organization, Session
 
     organization = Organization.objects.get(slug=size.slug)
     people = [
@@ -304,15 +306,16 @@ def import_vs_copy(size: Size) -> dict[str, Any]:
         .values_list("ehr_id", "primary_clinician__username")[:5000]
     ]
     imports.BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    prefixes = [f"{prefix}{int(perf_counter()) % 100000}" for prefix in ("IMP", "WEB")]
     path, web_path = (
         imports.write_file(
             size.import_rows,
             people,
             start=size.end_date - timedelta(days=365),
             days=365,
-            prefix=f"{prefix}{int(perf_counter()) % 100000}",
+            prefix=prefix,
         )
-        for prefix in ("IMP", "WEB")
+        for prefix in prefixes
     )
     try:
         columns, rows = imports.resolved_rows(path, organization)
@@ -322,6 +325,10 @@ def import_vs_copy(size: Size) -> dict[str, Any]:
     finally:
         path.unlink(missing_ok=True)
         web_path.unlink(missing_ok=True)
+        for prefix in prefixes:
+            Session.objects.filter(
+                program__organization=organization, ehr_id__startswith=prefix
+            ).delete()
     return {
         "import": imported,
         "reference": reference,
