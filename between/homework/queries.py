@@ -29,9 +29,11 @@ EXCLUDING_REASONS = ("crisis", "intake", "not_indicated")
 OPEN_DAYS = 35
 
 
-def eligible_q() -> Q:
+def eligible_q(within: tuple[date, date] | None = None) -> Q:
     excluded = NoHomework.objects.filter(session=OuterRef("pk"), reason__in=EXCLUDING_REASONS)
-    return Q(status="attended", is_intake=False) & ~Q(Exists(excluded))
+    return Q(status="attended", is_intake=False) & ~Q(
+        Exists(dated(excluded, "session__occurred_on", within))
+    )
 
 
 def dated(rows: QuerySet[Any], path: str, within: tuple[date, date] | None) -> QuerySet[Any]:

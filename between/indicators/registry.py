@@ -84,8 +84,9 @@ class Indicator:
     exclusions_text: str | Promise
     unit: Unit
     measure_kind: MeasureKind
-    # The rows this indicator's rows are picked from (with `member`: `base`).
-    universe: Callable[[], QuerySet[Any]]
+    # The rows this indicator's rows are picked from (with `member`: `base`); `within` as
+    # for `member`.
+    universe: Callable[[Within], QuerySet[Any]]
     # The numerator's rows among the base rows (`within` as for `member`).
     numerator: Callable[[Within], Q]
     annotations: Callable[[], dict[str, Any]] = dict
@@ -105,7 +106,7 @@ class Indicator:
 
     def base(self, within: Within = None) -> QuerySet[Any]:
         """The denominator's rows (before any date filter the caller adds)."""
-        rows = self.universe()
+        rows = self.universe(within)
         return rows if self.member is None else rows.filter(self.member(within))
 
 
@@ -258,15 +259,15 @@ SESSION_DIMENSION_KEYS = tuple(key for key in DIMENSION_KEYS if key not in CLIEN
 # --- Indicators --------------------------------------------------------------------------------
 
 
-def _eligible_sessions() -> QuerySet[Session]:
-    return Session.objects.filter(queries.eligible_q())
+def _eligible_sessions(within: Within) -> QuerySet[Session]:
+    return Session.objects.filter(queries.eligible_q(within))
 
 
 def _with_open_homework(within: Within) -> Q:
     return Q(queries.had_open_homework(within))
 
 
-def _assignments() -> QuerySet[Assignment]:
+def _assignments(within: Within) -> QuerySet[Assignment]:
     return Assignment.objects.all()
 
 
@@ -319,7 +320,7 @@ def _first_answer() -> Subquery:
     return Subquery(answers.values("answer")[:1])
 
 
-def _reviewed_records() -> QuerySet[Any]:
+def _reviewed_records(within: Within) -> QuerySet[Any]:
     from between.audits.models import SampledSession
 
     return SampledSession.objects.annotate(first_answer=_first_answer()).filter(
