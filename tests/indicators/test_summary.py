@@ -32,6 +32,11 @@ def totals(key: str, *, grain: str = "month", dimension: str = "") -> tuple[int,
     return sums["n"] or 0, sums["d"] or 0
 
 
+def last_two_months() -> dict[str, Any]:
+    """The months of the month_of_care fixture, as repository reads take them."""
+    return {"grain": "month", "start": today() - timedelta(days=60), "end": today()}
+
+
 def rows_snapshot() -> list[tuple[Any, ...]]:
     return sorted(IndicatorCount.objects.values_list(*COUNT_COLUMNS))
 
@@ -245,11 +250,7 @@ def test_the_dashboard_series_reads_the_summary_not_the_sessions(
     refresh_summary()
     indicator = registry.get("homework_assigned")
     scope = Scope(frozenset({county.harbor.pk}))
-    window: dict[str, Any] = {
-        "grain": "month",
-        "start": today() - timedelta(days=60),
-        "end": today(),
-    }
+    window = last_two_months()
     # A program's series reads the program rollup; one clinician's reads the summary.
     for table, seen in (
         ("indicators_programcount", scope),
@@ -425,11 +426,7 @@ def test_the_program_rollup_is_the_summary_summed_over_clinicians(
 
     indicator = registry.get("homework_assigned")
     scope = Scope(frozenset({county.harbor.pk}))
-    window: dict[str, Any] = {
-        "grain": "month",
-        "start": today() - timedelta(days=60),
-        "end": today(),
-    }
+    window = last_two_months()
     for by in ("program", *registry.DIMENSION_KEYS):
         rolled = repository.breakdown(indicator, by=by, scope=scope, **window)
         dimension = by if by in registry.DIMENSION_KEYS else ""
