@@ -33,7 +33,6 @@ from between.indicators.models import (
     SummaryPeriod,
 )
 from between.indicators.registry import (
-    CLIENT_DIMENSIONS,
     INDICATORS,
     SESSION_DIMENSION_KEYS,
     Indicator,
@@ -42,6 +41,8 @@ from between.indicators.registry import (
 )
 
 Key = tuple[str, date, int, int, str, str]
+# client id -> its (dimension, value) pairs of the client's own dimensions.
+ClientPairs = dict[int, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,6 @@ class RefreshResult:
     refreshed_at: datetime | None
 
 
-def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 def count_rows(
     indicator: Indicator,
     grain: str,
@@ -63,7 +60,7 @@ def count_rows(
     last: date,
     *,
     by_dimension: bool,
-    clients: dict[int, tuple[str, ...]] | None = None,
+    clients: ClientPairs | None = None,
 ) -> dict[Key, list[int]]:
     """[numerator, denominator, elements] per (indicator, period, program, clinician,
     dimension, value), from one GROUP BY over the indicator's rows dated first..last.
@@ -93,26 +90,19 @@ def count_rows(
     if indicator.elements is not None:
         sums["el"] = Sum(indicator.elements())
     grouped = list(rows.values(**group).annotate(**sums).order_by().values_list(*group, *sums))
-    if by_dimension:
-        clients = _read_clients(clients, {row[3] for row in grouped})
+    pairs = _read_clients(clients, {row[3] for row in grouped}) if by_dimension else {}
 
     totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
     key = indicator.key
     whole = (("", ""),)
-    # Each client's (dimension, value) pairs, built once per client rather than per row.
-    of_client = (
-        {pk: tuple(zip(CLIENT_DIMENSIONS, values, strict=True)) for pk, values in clients.items()}
-        if by_dimension and clients is not None
-        else {}
-    )
     sessions_at = 4 + len(session_keys)  # where the sums start, with dimensions
     for row in grouped:
-        cell = (key, _as_date(row[0]), row[1], row[2])
+        cell = (key, row[0], row[1], row[2])
         if by_dimension:
             splits = (
                 *whole,
                 *((k, str(v or "")) for k, v in zip(session_keys, row[4:sessions_at], strict=True)),
-                *of_client[row[3]],
+                *pairs[row[3]],
             )
             amounts = row[sessions_at:]
         else:
@@ -161,9 +151,7 @@ class PeriodStart(Func):
         return f"strftime('%%Y-%%m-01', {sql})", params
 
 
-def _read_clients(
-    known: dict[int, tuple[str, ...]] | None, wanted: set[int]
-) -> dict[int, tuple[str, ...]]:
+def _read_clients(known: ClientPairs | None, wanted: set[int]) -> ClientPairs:
     """`known`, with the client dimensions of the `wanted` clients it lacks read in."""
     known = {} if known is None else known
     missing = sorted(wanted - known.keys())
@@ -173,7 +161,7 @@ def _read_clients(
     return known
 
 
-def _clients_seen(first: date, last: date) -> dict[int, tuple[str, ...]]:
+def _clients_seen(first: date, last: date) -> ClientPairs:
     """The client dimensions of every client with a session dated first..last: one query
     instead of one per chunk of ids."""
     seen = Session.objects.filter(client=OuterRef("pk"), occurred_on__range=(first, last))
